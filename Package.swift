@@ -1,0 +1,99 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Our targets build with every warning as an error (dependencies keep their own settings).
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "EcoFundLedger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ecofund", targets: ["ecofund"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "EcoFundCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EcoFundStore",
+            dependencies: [
+                "EcoFundCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EcoFundAPI",
+            dependencies: [
+                "EcoFundCore",
+                "EcoFundStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: strict,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        .target(
+            name: "EcoFundExport",
+            dependencies: ["EcoFundCore"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ecofund",
+            dependencies: [
+                "EcoFundAPI",
+                "EcoFundStore",
+                "EcoFundExport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EcoFundTesting",
+            dependencies: [
+                "EcoFundStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/EcoFundTesting",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EcoFundCoreTests", dependencies: ["EcoFundCore"], swiftSettings: strict),
+        .testTarget(
+            name: "EcoFundStoreTests",
+            dependencies: ["EcoFundStore", "EcoFundTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EcoFundAPITests",
+            dependencies: [
+                "EcoFundAPI",
+                "EcoFundStore",
+                "EcoFundTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

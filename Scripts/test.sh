@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite against a real, throwaway PostgreSQL. Exits non-zero on any failure.
+#
+# Usage: Scripts/test.sh [extra `swift test` arguments, e.g. --filter LedgerTests]
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+
+ensure_packages
+
+work=$(mktemp -d /tmp/ecofund-test.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    pg_stop "$work/pg"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(free_port)
+say "starting a throwaway PostgreSQL on 127.0.0.1:$port"
+# Durability settings are off: this cluster is thrown away. Benchmarks (Scripts/bench.sh) keep them on.
+pg_start "$work/pg" "$port" fsync=off synchronous_commit=off full_page_writes=off
+
+export ECOFUND_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+export ECOFUND_SCHEMA_DIR="$ROOT/Schema"
+
+say "building and running the tests"
+swift build --build-tests
+swift test --skip-build "$@"

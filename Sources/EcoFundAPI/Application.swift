@@ -1,0 +1,95 @@
+import EcoFundCore
+import EcoFundStore
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import PostgresNIO
+
+/// Everything `ecofund serve` needs, read from the environment by the executable.
+public struct AppConfiguration: Sendable {
+    /// Address to listen on. Defaults to 127.0.0.1.
+    public var host: String
+    /// Port to listen on; 0 picks a free one (tests). Defaults to 8080.
+    public var port: Int
+    /// The service's connection, as the least-privileged `ecofund_app` role.
+    public var databaseURL: DatabaseURL
+    /// When set, migrations are applied through this (owner) connection before the server starts.
+    public var migrationDatabaseURL: DatabaseURL?
+    /// Where the `NNN_*.sql` migrations are.
+    public var schemaDirectory: URL
+    /// Pool size. Defaults to ``Database/connectionsMaxDefault``.
+    public var connectionsMax: Int
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL, migrationDatabaseURL: DatabaseURL? = nil,
+        schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.migrationDatabaseURL = migrationDatabaseURL
+        self.schemaDirectory = schemaDirectory
+        self.connectionsMax = connectionsMax
+        self.logLevel = logLevel
+    }
+}
+
+/// Builds the application that `ecofund serve` runs and the tests call: the same code path in both.
+public func buildApplication(_ configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+    let logger = {
+        var logger = Logger(label: "ecofund")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
+    let client = PostgresClient(
+        configuration: configuration.databaseURL.clientConfiguration(connectionsMax: configuration.connectionsMax),
+        backgroundLogger: logger)
+    let database = Database(client: client, logger: logger)
+    let router = try buildRouter(database: database, logger: logger)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ecofund"),
+        services: [client],
+        logger: logger)
+    if let migrationURL = configuration.migrationDatabaseURL {
+        let migrator = try Migrator(directory: configuration.schemaDirectory)
+        app.beforeServerStarts {
+            _ = try await Database.withPool(migrationURL, connectionsMax: 1, logger: logger) { owner in
+                try await migrator.migrate(owner)
+            }
+        }
+    }
+    return app
+}
+
+/// The routes: `/openapi.yaml`, and every operation of the OpenAPI document behind the problem, authentication and
+/// body-limit middlewares.
+public func buildRouter(database: Database, logger: Logger) throws -> Router<BasicRequestContext> {
+    let router = Router()
+    router.middlewares.add(BodyLimitMiddleware())
+    let specification = try OpenAPIDocument.load()
+    router.get("openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: specification)))
+    }
+    let handlers = Handlers(database: database)
+    try handlers.registerHandlers(
+        on: router,
+        middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(tokens: handlers.tokens)])
+    return router
+}
+
+/// The OpenAPI document the routes are generated from, bundled as a resource and served as is.
+enum OpenAPIDocument {
+    static func load() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw ConfigurationError("openapi.yaml is missing from the EcoFundAPI bundle")
+        }
+        return try Data(contentsOf: url)
+    }
+}

@@ -1,0 +1,14 @@
+import EcoFundCore
+import EcoFundStore
+
+/// What the authentication middleware learned about the current request, for the handlers below it.
+enum RequestScope {
+    /// The authenticated caller; `nil` only on the public health routes.
+    @TaskLocal static var principal: Principal?
+
+    /// The caller of a route that requires authentication.
+    static func caller() throws -> Principal {
+        guard let principal else { throw AuthenticationError("no caller on an authenticated route") }
+        return principal
+    }
+}

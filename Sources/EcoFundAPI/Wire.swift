@@ -1,0 +1,97 @@
+import EcoFundCore
+import EcoFundStore
+import Foundation
+
+/// Translations between the generated wire types and the domain types.
+enum Wire {
+    static func money(_ money: Money) -> Components.Schemas.Money {
+        .init(amount: money.decimalString, currency: .cny)
+    }
+
+    static func date(_ text: String?, at parameter: String) throws(ValidationError) -> CalendarDate? {
+        guard let text else { return nil }
+        return try CalendarDate(parsing: text, at: parameter)
+    }
+
+    static func id(_ text: String) throws(StoreError) -> UUID {
+        guard let id = UUID(uuidString: text) else { throw StoreError(.notFound, "no resource \(text)") }
+        return id
+    }
+
+    static func limit(_ limit: Int?) throws(ValidationError) -> Int {
+        guard let limit else { return LedgerService.pageLimitDefault }
+        guard (1...LedgerService.pageLimitMax).contains(limit) else {
+            throw ValidationError(.invalidValue, at: "limit", "must be 1 to \(LedgerService.pageLimitMax)")
+        }
+        return limit
+    }
+
+    static func jurisdiction(_ jurisdiction: Jurisdiction) -> Components.Schemas.Jurisdiction {
+        .init(
+            code: jurisdiction.code, name: jurisdiction.name, nameZh: jurisdiction.nameZh,
+            level: jurisdiction.level == .province ? .province : .city, parent: jurisdiction.parent,
+            population: jurisdiction.population.description, ecologicalArea: jurisdiction.ecologicalArea.description,
+            envSpendingPerCapita: jurisdiction.envSpendingPerCapita.description)
+    }
+
+    static func jurisdiction(code: String, _ body: Components.Schemas.JurisdictionInput) throws(ValidationError)
+        -> Jurisdiction
+    {
+        try Jurisdiction.validateCode(code, at: "code")
+        return Jurisdiction(
+            code: code, name: body.name, nameZh: body.nameZh, level: body.level == .province ? .province : .city,
+            parent: body.parent, population: try ExactDecimal(parsing: body.population, at: "/population"),
+            ecologicalArea: try ExactDecimal(parsing: body.ecologicalArea, at: "/ecologicalArea"),
+            envSpendingPerCapita: try ExactDecimal(parsing: body.envSpendingPerCapita, at: "/envSpendingPerCapita"))
+    }
+
+    static func accountType(_ kind: AccountCode.Kind) -> Components.Schemas.Account._TypePayload {
+        switch kind {
+        case .asset: .asset
+        case .liability: .liability
+        case .revenue: .revenue
+        case .expense: .expense
+        }
+    }
+
+    static func account(_ balance: AccountBalance, asOf: CalendarDate?) -> Components.Schemas.Account {
+        .init(
+            code: balance.code, _type: accountType(balance.kind), asOf: asOf?.description,
+            balance: money(balance.balance), debits: money(balance.debits), credits: money(balance.credits))
+    }
+
+    static func contribution(_ contribution: Contribution) -> Components.Schemas.Contribution {
+        .init(
+            id: contribution.id.uuidString.lowercased(), contributor: contribution.contributor,
+            amount: contribution.amount.decimalString, currency: .cny, valueDate: contribution.valueDate.description,
+            reference: contribution.reference, memo: contribution.memo, entryId: contribution.entryID,
+            recordedBy: contribution.recordedBy, recordedAt: contribution.recordedAt,
+            status: contribution.reversal == nil ? .recorded : .reversed,
+            reversal: contribution.reversal.map {
+                .init(entryId: $0.entryID, reason: $0.reason, reversedBy: $0.reversedBy, reversedAt: $0.reversedAt)
+            })
+    }
+
+    static func commitment(_ commitment: Commitment) -> Components.Schemas.Commitment {
+        .init(
+            id: commitment.id.uuidString.lowercased(), contributor: commitment.contributor,
+            fiscalYear: commitment.fiscalYear, amount: commitment.amount.decimalString,
+            fulfilled: commitment.fulfilled.decimalString, outstanding: commitment.outstanding.decimalString,
+            currency: .cny, memo: commitment.memo, recordedBy: commitment.recordedBy, recordedAt: commitment.recordedAt)
+    }
+
+    static func trialBalance(_ trial: TrialBalance) -> Components.Schemas.TrialBalance {
+        .init(
+            asOf: trial.asOf?.description,
+            rows: trial.rows.map {
+                .init(code: $0.code, _type: .init(rawValue: $0.kind.rawValue)!, debit: money($0.debit), credit: money($0.credit))
+            },
+            totalDebit: money(trial.totalDebit), totalCredit: money(trial.totalCredit), balanced: trial.isBalanced)
+    }
+
+    static func token(_ token: IssuedToken) -> Components.Schemas.Token {
+        .init(
+            id: token.id.uuidString.lowercased(), subject: token.subject, role: .init(rawValue: token.role.rawValue)!,
+            jurisdiction: token.jurisdiction, expiresAt: token.expiresAt, token: token.token)
+    }
+}

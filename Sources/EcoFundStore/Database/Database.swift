@@ -1,0 +1,152 @@
+import Logging
+import PostgresNIO
+
+/// The service's access to PostgreSQL: a pool of connections and transactions with bounded retries.
+///
+/// Nothing is cached here between calls: PostgreSQL is the only state, so any number of servers can share it.
+public struct Database: Sendable {
+    /// Connections in the pool. Defaults to 20, well under PostgreSQL's default `max_connections` of 100.
+    public static let connectionsMaxDefault = 20
+    /// A statement running longer than this is cancelled by the server.
+    public static let statementTimeoutMs = 10_000
+    /// Waiting longer than this for a row lock fails the statement (and the transaction is retried).
+    public static let lockTimeoutMs = 5_000
+    /// A transaction left idle longer than this (a stuck client) is ended by the server.
+    public static let idleInTransactionTimeoutMs = 30_000
+    /// Time allowed to open one connection.
+    public static let connectTimeoutSeconds: Int64 = 5
+    /// Attempts of a transaction that failed with a serialization failure or deadlock.
+    public static let transactionAttemptsMax = 5
+
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body` in one transaction (READ COMMITTED: row locks guard balances), committing if it returns.
+    ///
+    /// Serialization failures and deadlocks are retried up to ``transactionAttemptsMax`` times; errors thrown by
+    /// `body` come back as themselves, database errors as ``StoreError`` where they mean something to a caller.
+    public func transaction<Result: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await translatingErrors {
+                    try await client.withConnection { connection in
+                        try await connection.query("BEGIN", logger: logger)
+                        do {
+                            let result = try await body(connection)
+                            try await connection.query("COMMIT", logger: logger)
+                            return result
+                        } catch {
+                            // A failed ROLLBACK leaves a broken connection, which the pool discards.
+                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            throw error
+                        }
+                    }
+                }
+            } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {
+                attempt += 1
+                logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "sqlState": "\(error.sqlState ?? "")"])
+                try await Task.sleep(for: .milliseconds(5 * attempt))
+            }
+        }
+    }
+
+    /// Runs read-only work on one pooled connection, outside an explicit transaction.
+    public func read<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws
+        -> Result
+    {
+        try await translatingErrors {
+            try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    /// Whether the database answers a trivial query within `timeout`; a pool still waiting for a connection to a
+    /// database that is down counts as unreachable.
+    public func isReachable(within timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await isReachable() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func isReachable() async -> Bool {
+        do {
+            return try await read { connection in
+                let rows = try await connection.query("SELECT 1", logger: logger)
+                for try await _ in rows {}
+                return true
+            }
+        } catch {
+            return false
+        }
+    }
+
+    private func translatingErrors<Result>(_ work: () async throws -> Result) async throws -> Result {
+        do {
+            return try await work()
+        } catch let error as PSQLError {
+            if error.isRetryable { throw error }
+            if error.isConnectionLoss {
+                logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+                throw StoreError(.unavailable, "the database is unavailable; try again shortly")
+            }
+            if error.sqlState == "23514", error.constraintName == "balance_not_negative" {
+                throw StoreError(.fundInsufficient, "the fund does not hold enough for this")
+            }
+            throw error
+        }
+    }
+}
+
+extension PSQLError {
+    /// The SQLSTATE the server sent, if it sent one.
+    public var sqlState: String? { serverInfo?[.sqlState] }
+
+    /// The constraint a server error names, if any.
+    public var constraintName: String? { serverInfo?[.constraintName] }
+
+    /// Serialization failure, deadlock, or a lock wait that timed out: worth running the transaction again.
+    var isRetryable: Bool { ["40001", "40P01", "55P03"].contains(sqlState ?? "") }
+
+    /// The connection or the server went away, or the pool is closing: report 503, never 500.
+    var isConnectionLoss: Bool {
+        switch code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+            .sslUnsupported, .failedToAddSSLHandler:
+            return true
+        default:
+            // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 08xxx connection exceptions.
+            guard let state = sqlState else { return false }
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+        }
+    }
+}
+
+extension Database {
+    /// Opens a pool for the duration of `body` and closes it after: for commands, migrations and tests, where no
+    /// service group runs the client.
+    public static func withPool<Result: Sendable>(
+        _ url: DatabaseURL, connectionsMax: Int = 4, logger: Logger,
+        _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: url.clientConfiguration(connectionsMax: connectionsMax), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(Database(client: client, logger: logger))
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import EcoFundCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// SQL for contributions and their reversals.
+enum ContributionRepository {
+    static let selectColumns = """
+        SELECT c.id, c.contributor, c.amount_fen, c.value_date::text, c.reference, c.memo, c.entry_id, u.subject,
+               c.recorded_at, r.entry_id, r.reason, ru.subject, r.reversed_at
+          FROM contributions c
+          JOIN users u ON u.id = c.recorded_by
+          LEFT JOIN contribution_reversals r ON r.contribution_id = c.id
+          LEFT JOIN users ru ON ru.id = r.reversed_by
+        """
+
+    static func insert(id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
+        on connection: PostgresConnection, logger: Logger) async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
+            VALUES (\(id), \(request.contributor), \(request.amount.fen), \(request.valueDate.description)::date,
+                    \(request.reference), \(request.memo), \(entryID), \(principal.userID))
+            """, logger: logger)
+    }
+
+    static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Contribution? {
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: selectColumns + " WHERE c.id = $1", binds: try binds(id)), logger: logger)
+        return try await decode(rows).first
+    }
+
+    /// A page of contributions, newest entry first, after the entry id in `cursor`.
+    static func list(_ filter: ContributionFilter, on connection: PostgresConnection, logger: Logger)
+        async throws -> [Contribution]
+    {
+        var bindings = PostgresBindings()
+        bindings.append(filter.contributor)
+        bindings.append(filter.from?.description)
+        bindings.append(filter.to?.description)
+        bindings.append(filter.afterEntryID)
+        bindings.append(filter.limit + 1)
+        let sql = selectColumns + """
+             WHERE ($1::text IS NULL OR c.contributor = $1)
+               AND ($2::date IS NULL OR c.value_date >= $2::date)
+               AND ($3::date IS NULL OR c.value_date <= $3::date)
+               AND ($4::bigint IS NULL OR c.entry_id < $4)
+             ORDER BY c.entry_id DESC
+             LIMIT $5
+            """
+        return try await decode(try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+    }
+
+    static func insertReversal(of id: UUID, entryID: Int64, reason: String, by principal: Principal,
+        on connection: PostgresConnection, logger: Logger) async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO contribution_reversals (contribution_id, entry_id, reason, reversed_by)
+            VALUES (\(id), \(entryID), \(reason), \(principal.userID))
+            """, logger: logger)
+    }
+
+    private static func binds(_ id: UUID) throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return bindings
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [Contribution] {
+        var contributions: [Contribution] = []
+        for try await row in rows.decode(
+            (UUID, String, Int64, String, String, String, Int64, String, Date, Int64?, String?, String?, Date?).self)
+        {
+            let reversal: Contribution.Reversal? =
+                if let entryID = row.9, let reason = row.10, let by = row.11, let at = row.12 {
+                    Contribution.Reversal(entryID: entryID, reason: reason, reversedBy: by, reversedAt: at)
+                } else { nil }
+            contributions.append(
+                Contribution(
+                    id: row.0, contributor: row.1, amount: Money(fen: row.2),
+                    valueDate: try CalendarDate(parsing: row.3, at: ""), reference: row.4, memo: row.5,
+                    entryID: row.6, recordedBy: row.7, recordedAt: row.8, reversal: reversal))
+        }
+        return contributions
+    }
+}
+
+/// Which contributions to list, and the page.
+public struct ContributionFilter: Sendable, Hashable {
+    public var contributor: String?
+    /// Earliest value date, inclusive.
+    public var from: CalendarDate?
+    /// Latest value date, inclusive.
+    public var to: CalendarDate?
+    /// Continue after this entry id (from the previous page's cursor).
+    public var afterEntryID: Int64?
+    public var limit: Int
+
+    public init(contributor: String?, from: CalendarDate?, to: CalendarDate?, afterEntryID: Int64?, limit: Int) {
+        self.contributor = contributor
+        self.from = from
+        self.to = to
+        self.afterEntryID = afterEntryID
+        self.limit = limit
+    }
+}
+
+/// A page of a list: the items and, when more follow, the cursor for the next page.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}

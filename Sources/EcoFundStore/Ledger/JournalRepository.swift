@@ -1,0 +1,115 @@
+import EcoFundCore
+import Logging
+import PostgresNIO
+
+/// SQL for journal entries, lines and stored balances. Balances move only through the line trigger.
+enum JournalRepository {
+    /// Inserts an entry and its lines in one statement; returns the entry id.
+    static func insert(_ entry: JournalEntry, recordedBy actor: String, on connection: PostgresConnection,
+        logger: Logger) async throws -> Int64
+    {
+        let accounts = entry.lines.map(\.account.description)
+        let sides = entry.lines.map(\.side.rawValue)
+        let amounts = entry.lines.map(\.amount.fen)
+        let rows = try await connection.query(
+            """
+            WITH entry AS (
+                INSERT INTO journal_entries (kind, value_date, memo, reverses, recorded_by)
+                VALUES (\(entry.kind.rawValue), \(entry.valueDate.description)::date, \(entry.memo), \(entry.reverses), \(actor))
+                RETURNING id
+            ), lines AS (
+                INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen)
+                SELECT entry.id, line.line_no, line.account_code, line.side, line.amount_fen
+                  FROM entry, unnest(\(accounts)::text[], \(sides)::text[], \(amounts)::bigint[])
+                       WITH ORDINALITY AS line (account_code, side, amount_fen, line_no)
+            )
+            SELECT id FROM entry
+            """, logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        preconditionFailure("INSERT … RETURNING returned no row")
+    }
+
+    /// The stored balances of `accounts`; an account missing from the result does not exist. Not locked: this is
+    /// the code-side check, and the line trigger's UPDATE (under the row lock, with the CHECK) has the last word.
+    static func currentBalances(_ accounts: [AccountCode], on connection: PostgresConnection, logger: Logger)
+        async throws -> [String: Money]
+    {
+        let codes = Set(accounts.map(\.description)).sorted()
+        var balances: [String: Money] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT account_code, balance_fen FROM account_balances
+             WHERE account_code = ANY(\(codes)::text[]) 
+            """, logger: logger)
+        for try await (code, fen) in rows.decode((String, Int64).self) { balances[code] = Money(fen: fen) }
+        return balances
+    }
+
+    /// Balances from the stored cache (now) or from the lines up to a value date (`asOf`).
+    static func balances(codes: [String]?, asOf: CalendarDate?, on connection: PostgresConnection, logger: Logger)
+        async throws -> [AccountBalance]
+    {
+        let rows: PostgresRowSequence
+        if let asOf {
+            rows = try await connection.query(
+                """
+                SELECT a.code, a.type,
+                       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0)::bigint,
+                       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0)::bigint
+                  FROM accounts a
+                  LEFT JOIN (journal_lines l JOIN journal_entries e ON e.id = l.entry_id AND e.value_date <= \(asOf.description)::date)
+                         ON l.account_code = a.code
+                 WHERE \(codes) IS NULL OR a.code = ANY(\(codes)::text[])
+                 GROUP BY a.code, a.type ORDER BY a.code
+                """, logger: logger)
+        } else {
+            rows = try await connection.query(
+                """
+                SELECT a.code, a.type, b.debit_fen, b.credit_fen
+                  FROM accounts a JOIN account_balances b ON b.account_code = a.code
+                 WHERE \(codes) IS NULL OR a.code = ANY(\(codes)::text[])
+                 ORDER BY a.code
+                """, logger: logger)
+        }
+        var balances: [AccountBalance] = []
+        for try await (code, type, debits, credits) in rows.decode((String, String, Int64, Int64).self) {
+            guard let kind = AccountCode.Kind(rawValue: type) else {
+                preconditionFailure("account \(code) has type \(type), which the schema does not allow")
+            }
+            balances.append(AccountBalance(code: code, kind: kind, debits: Money(fen: debits), credits: Money(fen: credits)))
+        }
+        return balances
+    }
+
+    /// Accounts whose stored balance differs from the sum of their lines (DESIGN.md invariant 4); empty when sound.
+    static func mismatchedBalances(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        let rows = try await connection.query(
+            """
+            SELECT b.account_code
+              FROM account_balances b JOIN accounts a ON a.code = b.account_code
+              LEFT JOIN (SELECT account_code,
+                                sum(amount_fen) FILTER (WHERE side = 'debit') AS debits,
+                                sum(amount_fen) FILTER (WHERE side = 'credit') AS credits
+                           FROM journal_lines GROUP BY account_code) s ON s.account_code = b.account_code
+             WHERE b.debit_fen <> coalesce(s.debits, 0) OR b.credit_fen <> coalesce(s.credits, 0)
+                OR b.balance_fen <> CASE WHEN a.type IN ('asset', 'expense')
+                                         THEN coalesce(s.debits, 0) - coalesce(s.credits, 0)
+                                         ELSE coalesce(s.credits, 0) - coalesce(s.debits, 0) END
+            """, logger: logger)
+        var codes: [String] = []
+        for try await code in rows.decode(String.self) { codes.append(code) }
+        return codes
+    }
+}
+
+/// SQL for audit events: one per state change, in the same transaction (DESIGN.md invariant 6).
+enum AuditRepository {
+    static func record(_ type: String, actor: String, payload: some Encodable & Sendable,
+        on connection: PostgresConnection, logger: Logger) async throws
+    {
+        let json = String(decoding: try JSONCoding.encoder.encode(payload), as: UTF8.self)
+        try await connection.query(
+            "INSERT INTO audit_events (type, actor, payload) VALUES (\(type), \(actor), \(json)::jsonb)",
+            logger: logger)
+    }
+}

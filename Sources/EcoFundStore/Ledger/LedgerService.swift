@@ -1,0 +1,204 @@
+import EcoFundCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Contributions, reversals and balances: each write is one transaction with its journal entry, its audit event
+/// and its idempotency record, or nothing at all.
+public struct LedgerService: Sendable {
+    /// The most items one page of a list holds.
+    public static let pageLimitMax = 500
+    /// Items per page when the caller does not say.
+    public static let pageLimitDefault = 50
+
+    let database: Database
+    var logger: Logger { database.logger }
+
+    public init(database: Database) { self.database = database }
+
+    /// Records a contribution: Dr `fund:cash` / Cr `contributions:{contributor}`.
+    ///
+    /// - Throws: ``AuthorizationError`` when a finance caller acts for another jurisdiction; ``ValidationError``
+    ///   for a jurisdiction that is not a contributor; ``StoreError`` for a reused idempotency key.
+    public func recordContribution(_ request: ContributionRequest, by principal: Principal, idempotencyKey: String?)
+        async throws -> Keyed<Contribution>
+    {
+        try principal.require(.finance, .admin, to: "record contributions")
+        try principal.requireActsFor(request.contributor, to: "record a contribution")
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "recordContribution", request: request, principal: principal,
+                on: connection, logger: logger
+            ) {
+                let account = AccountCode.contributions(request.contributor)
+                guard try await JournalRepository.currentBalances([account], on: connection, logger: logger)[account.description] != nil else {
+                    throw ValidationError(
+                        .unknownReference, at: "/contributor",
+                        "\(request.contributor) is not a contributor to the fund (no account \(account))")
+                }
+                let entry = JournalEntry.contribution(
+                    from: request.contributor, amount: request.amount, valueDate: request.valueDate,
+                    memo: "contribution \(request.reference)")
+                let entryID = try await JournalRepository.insert(entry, recordedBy: principal.subject, on: connection, logger: logger)
+                let id = UUID()
+                try await ContributionRepository.insert(id: id, request, entryID: entryID, by: principal, on: connection, logger: logger)
+                try await AuditRepository.record(
+                    "contribution.recorded", actor: principal.subject,
+                    payload: ContributionEvent(id: id, entryID: entryID, request: request), on: connection, logger: logger)
+                guard let contribution = try await ContributionRepository.find(id: id, on: connection, logger: logger) else {
+                    preconditionFailure("contribution \(id) vanished inside its own transaction")
+                }
+                return contribution
+            }
+        }
+    }
+
+    /// Reverses a contribution with a mirror entry that names the original; a contribution is reversed at most once.
+    ///
+    /// - Throws: ``StoreError`` `.notFound`, `.conflict` when already reversed, `.fundInsufficient` when the money
+    ///   has already gone out and `fund:cash` would fall below zero.
+    public func reverseContribution(id: UUID, _ request: ReversalRequest, by principal: Principal,
+        idempotencyKey: String?, today: CalendarDate) async throws -> Keyed<Contribution>
+    {
+        try principal.require(.finance, .admin, to: "reverse contributions")
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "reverseContribution:\(id)", request: request, principal: principal,
+                on: connection, logger: logger
+            ) {
+                guard let original = try await ContributionRepository.find(id: id, on: connection, logger: logger) else {
+                    throw StoreError(.notFound, "no contribution \(id)")
+                }
+                try principal.requireActsFor(original.contributor, to: "reverse a contribution")
+                guard original.reversal == nil else {
+                    throw StoreError(.conflict, "contribution \(id) was already reversed")
+                }
+                let valueDate = request.valueDate ?? today
+                guard valueDate >= original.valueDate else {
+                    throw ValidationError(.invalidDate, at: "/valueDate", "must not be before the contribution's value date \(original.valueDate)")
+                }
+                let cash = try await JournalRepository.currentBalances([.fundCash], on: connection, logger: logger)
+                guard let held = cash[AccountCode.fundCash.description], held >= original.amount else {
+                    throw StoreError(.fundInsufficient, "fund:cash holds less than the \(original.amount) to reverse")
+                }
+                let entry = JournalEntry.contribution(
+                    from: original.contributor, amount: original.amount, valueDate: original.valueDate, memo: ""
+                ).reversal(of: original.entryID, valueDate: valueDate, memo: "reversal of contribution \(original.reference)")
+                let entryID = try await JournalRepository.insert(entry, recordedBy: principal.subject, on: connection, logger: logger)
+                try await ContributionRepository.insertReversal(
+                    of: id, entryID: entryID, reason: request.reason, by: principal, on: connection, logger: logger)
+                try await AuditRepository.record(
+                    "contribution.reversed", actor: principal.subject,
+                    payload: ReversalEvent(contributionID: id, entryID: entryID, reverses: original.entryID, request: request),
+                    on: connection, logger: logger)
+                guard let reversed = try await ContributionRepository.find(id: id, on: connection, logger: logger) else {
+                    preconditionFailure("contribution \(id) vanished inside its own transaction")
+                }
+                return reversed
+            }
+        }
+    }
+
+    public func contribution(id: UUID) async throws -> Contribution {
+        guard let contribution = try await database.read({ connection in
+            try await ContributionRepository.find(id: id, on: connection, logger: logger)
+        }) else {
+            throw StoreError(.notFound, "no contribution \(id)")
+        }
+        return contribution
+    }
+
+    /// One page of contributions, newest first.
+    public func contributions(_ filter: ContributionFilter) async throws -> Page<Contribution> {
+        precondition((1...Self.pageLimitMax).contains(filter.limit), "page limit out of range")
+        let rows = try await database.read { connection in
+            try await ContributionRepository.list(filter, on: connection, logger: logger)
+        }
+        let items = Array(rows.prefix(filter.limit))
+        let next = rows.count > filter.limit ? items.last.map { Cursor.encode(entryID: $0.entryID) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// Every account with its stored balance, or its balance from the lines as of a value date.
+    public func accounts(asOf: CalendarDate?) async throws -> [AccountBalance] {
+        try await database.read { connection in
+            try await JournalRepository.balances(codes: nil, asOf: asOf, on: connection, logger: logger)
+        }
+    }
+
+    public func account(_ code: String, asOf: CalendarDate?) async throws -> AccountBalance {
+        guard let balance = try await database.read({ connection in
+            try await JournalRepository.balances(codes: [code], asOf: asOf, on: connection, logger: logger).first
+        }) else {
+            throw StoreError(.notFound, "no account \(code)")
+        }
+        return balance
+    }
+
+    public func trialBalance(asOf: CalendarDate?) async throws -> TrialBalance {
+        TrialBalance(asOf: asOf, balances: try await accounts(asOf: asOf))
+    }
+
+    /// Accounts whose stored balance is not the sum of their lines. Empty unless the books were tampered with.
+    public func mismatchedBalances() async throws -> [String] {
+        try await database.read { connection in
+            try await JournalRepository.mismatchedBalances(on: connection, logger: logger)
+        }
+    }
+}
+
+/// The opaque cursor of contribution pages: base64url of `e:{entryID}`.
+public enum Cursor {
+    public static func encode(entryID: Int64) -> String {
+        Data("e:\(entryID)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ text: String) throws(ValidationError) -> Int64 {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard text.count <= 64, let data = Data(base64Encoded: base64),
+            let plain = String(data: data, encoding: .utf8), plain.hasPrefix("e:"),
+            let entryID = Int64(plain.dropFirst(2)), entryID > 0
+        else {
+            throw ValidationError(.invalidValue, at: "cursor", "is not a cursor this server handed out")
+        }
+        return entryID
+    }
+}
+
+struct ContributionEvent: Encodable, Sendable {
+    let id: UUID
+    let entryID: Int64
+    let contributor: String
+    let amount: String
+    let currency = Money.currency
+    let valueDate: String
+    let reference: String
+
+    init(id: UUID, entryID: Int64, request: ContributionRequest) {
+        self.id = id
+        self.entryID = entryID
+        self.contributor = request.contributor
+        self.amount = request.amount.decimalString
+        self.valueDate = request.valueDate.description
+        self.reference = request.reference
+    }
+}
+
+struct ReversalEvent: Encodable, Sendable {
+    let contributionID: UUID
+    let entryID: Int64
+    let reverses: Int64
+    let reason: String
+    let valueDate: String?
+
+    init(contributionID: UUID, entryID: Int64, reverses: Int64, request: ReversalRequest) {
+        self.contributionID = contributionID
+        self.entryID = entryID
+        self.reverses = reverses
+        self.reason = request.reason
+        self.valueDate = request.valueDate?.description
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import EcoFundAPI
+import EcoFundCore
+import EcoFundStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// The `ecofund` command: reads configuration from the environment and calls into the library targets.
+@main
+struct EcoFund: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecofund",
+        abstract: "The books of the Beijing–Tianjin–Hebei ecological compensation fund.",
+        discussion: """
+            Environment: DATABASE_URL (the service's connection, as role ecofund_app), DATABASE_MIGRATION_URL (the
+            schema owner's connection for migrate and seed-demo; defaults to DATABASE_URL), ECOFUND_HOST,
+            ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), LOG_LEVEL.
+            """,
+        subcommands: [Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self])
+}
+
+/// Reads the environment once.
+struct Environment {
+    let values = ProcessInfo.processInfo.environment
+
+    func databaseURL() throws -> DatabaseURL {
+        guard let text = values["DATABASE_URL"], !text.isEmpty else {
+            throw ValidationError("DATABASE_URL is not set (postgres://user@host:port/database)")
+        }
+        return try DatabaseURL(text)
+    }
+
+    func migrationDatabaseURL() throws -> DatabaseURL {
+        if let text = values["DATABASE_MIGRATION_URL"], !text.isEmpty { return try DatabaseURL(text) }
+        return try databaseURL()
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "ecofund")
+        logger.logLevel = values["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return logger
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API.")
+
+    @Flag(help: "Apply pending migrations (through DATABASE_MIGRATION_URL) before listening.")
+    var migrate = false
+
+    func run() async throws {
+        let environment = Environment()
+        let port = try environment.values["ECOFUND_PORT"].map { text in
+            guard let port = Int(text), (0...65535).contains(port) else {
+                throw ValidationError("ECOFUND_PORT must be a port number")
+            }
+            return port
+        } ?? 8080
+        let configuration = AppConfiguration(
+            host: environment.values["ECOFUND_HOST"] ?? "127.0.0.1", port: port,
+            databaseURL: try environment.databaseURL(),
+            migrationDatabaseURL: migrate ? try environment.migrationDatabaseURL() : nil,
+            logLevel: environment.logger().logLevel)
+        let app = try await buildApplication(configuration)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations from Schema/.")
+
+    func run() async throws {
+        let environment = Environment()
+        let logger = environment.logger()
+        let migrator = try Migrator(directory: Migrator.defaultDirectory())
+        let applied = try await Database.withPool(try environment.migrationDatabaseURL(), connectionsMax: 1, logger: logger) {
+            try await migrator.migrate($0)
+        }
+        print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct SeedDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-demo", abstract: "Load the demo jurisdictions, accounts, pledges and contributions (idempotent).")
+
+    func run() async throws {
+        let environment = Environment()
+        try await Database.withPool(try environment.migrationDatabaseURL(), logger: environment.logger()) {
+            try await DemoSeed.load(into: $0)
+        }
+        print("demo data loaded")
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage bearer tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a token and print it once, on standard output.")
+
+        @Option(help: "finance, approver, assessor, auditor or admin.")
+        var role: String
+        @Option(help: "The user's login name. Defaults to the role's name.")
+        var subject: String?
+        @Option(help: "The jurisdiction of a finance token.")
+        var jurisdiction: String?
+        @Option(help: "Lifetime in days (1 to 366). Defaults to 90.")
+        var days: Int?
+
+        func run() async throws {
+            let environment = Environment()
+            let request: TokenRequest
+            do {
+                request = try TokenRequest(subject: subject ?? role, role: role, jurisdiction: jurisdiction, lifetimeDays: days)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let issued = try await Database.withPool(try environment.databaseURL(), connectionsMax: 1, logger: environment.logger()) {
+                try await TokenService(database: $0).bootstrap(request)
+            }
+            FileHandle.standardError.write(
+                Data("issued \(issued.role.rawValue) token \(issued.id) for \(issued.subject), expires \(issued.expiresAt)\n".utf8))
+            print(issued.token ?? "")
+        }
+    }
+}
