@@ -98,7 +98,7 @@ struct Problem: Error, Sendable, Equatable {
         case .valueNotFound(_, let context):
             self.init(.unprocessableContent, "missing-field", "must not be null", pointer: Self.pointer(context.codingPath))
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty, context.underlyingError != nil {
+            if context.codingPath.isEmpty {
                 self.init(.badRequest, "malformed-json", "the body is not valid JSON", pointer: "")
             } else if context.debugDescription.contains("additional properties") {
                 self.init(

@@ -29,7 +29,7 @@ enum Idempotency {
         let claimed = try await connection.query(
             """
             INSERT INTO idempotency_keys (user_id, key, operation, request_hash)
-            VALUES (\(principal.userID), \(key), \(operation), \(hash))
+            VALUES (\(principal.userID), \(key), \(operation), \(ByteBuffer(bytes: hash)))
             ON CONFLICT (user_id, key) DO NOTHING RETURNING 1
             """, logger: logger)
         var isNew = false
@@ -49,8 +49,8 @@ enum Idempotency {
             SELECT operation, request_hash, response_body::text FROM idempotency_keys
              WHERE user_id = \(principal.userID) AND key = \(key)
             """, logger: logger)
-        for try await (storedOperation, storedHash, body) in rows.decode((String, [UInt8], String?).self) {
-            guard storedOperation == operation, storedHash == hash else {
+        for try await (storedOperation, storedHash, body) in rows.decode((String, ByteBuffer, String?).self) {
+            guard storedOperation == operation, Array(storedHash.readableBytesView) == hash else {
                 throw StoreError(
                     .idempotencyKeyReused,
                     "Idempotency-Key \(key) was already used for a different request; use a new key for a new request")

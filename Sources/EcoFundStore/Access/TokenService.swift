@@ -22,7 +22,7 @@ public struct TokenService: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT u.id, u.subject, u.role, u.jurisdiction, t.expires_at, t.revoked_at
-                  FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = \(hash)
+                  FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = \(ByteBuffer(bytes: hash))
                 """, logger: logger)
             for try await row in rows.decode((UUID, String, String, String?, Date, Date?).self) { return Optional(row) }
             return nil
@@ -99,7 +99,7 @@ public struct TokenService: Sendable {
         let rows = try await connection.query(
             """
             INSERT INTO tokens (id, user_id, token_hash, expires_at)
-            VALUES (\(id), \(userID), \(BearerToken.hash(secret.text)), now() + make_interval(days => \(request.lifetimeDays)))
+            VALUES (\(id), \(userID), \(ByteBuffer(bytes: BearerToken.hash(secret.text))), now() + make_interval(days => \(Int32(request.lifetimeDays))))
             RETURNING expires_at
             """, logger: logger)
         var expiresAt = Date()

@@ -59,7 +59,7 @@ enum JournalRepository {
                   FROM accounts a
                   LEFT JOIN (journal_lines l JOIN journal_entries e ON e.id = l.entry_id AND e.value_date <= \(asOf.description)::date)
                          ON l.account_code = a.code
-                 WHERE \(codes) IS NULL OR a.code = ANY(\(codes)::text[])
+                 WHERE \(codes)::text[] IS NULL OR a.code = ANY(\(codes)::text[])
                  GROUP BY a.code, a.type ORDER BY a.code
                 """, logger: logger)
         } else {
@@ -67,7 +67,7 @@ enum JournalRepository {
                 """
                 SELECT a.code, a.type, b.debit_fen, b.credit_fen
                   FROM accounts a JOIN account_balances b ON b.account_code = a.code
-                 WHERE \(codes) IS NULL OR a.code = ANY(\(codes)::text[])
+                 WHERE \(codes)::text[] IS NULL OR a.code = ANY(\(codes)::text[])
                  ORDER BY a.code
                 """, logger: logger)
         }

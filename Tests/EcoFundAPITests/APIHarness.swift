@@ -1,0 +1,135 @@
+import EcoFundAPI
+import EcoFundCore
+import EcoFundStore
+import EcoFundTesting
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+/// The real application (the same `buildApplication` that `ecofund serve` runs) over real HTTP on a free port,
+/// against a database of the test's own, with a token per role.
+struct APIHarness: Sendable {
+    struct Tokens: Sendable {
+        let admin: String
+        let financeBeijing: String
+        let financeTianjin: String
+        let approver: String
+        let assessor: String
+        let auditor: String
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: HTTPFields
+        let body: Data
+
+        /// The body as a JSON object (problem documents included).
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        }
+
+        func string(_ key: String) -> String? { json[key] as? String }
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+        var problemPointer: String? { string("pointer") }
+        var isProblem: Bool { headers[.contentType] == "application/problem+json" }
+    }
+
+    let client: any TestClientProtocol
+    let tokens: Tokens
+    let database: TestDatabase
+
+    static func with(_ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
+        try await TestDatabase.with { database in
+            let tokens = try await database.withApp { app in
+                let service = TokenService(database: app)
+                func issue(_ subject: String, _ role: String, _ jurisdiction: String? = nil) async throws -> String {
+                    let request = try TokenRequest(subject: subject, role: role, jurisdiction: jurisdiction, lifetimeDays: 1)
+                    return try await service.bootstrap(request).token ?? ""
+                }
+                return Tokens(
+                    admin: try await issue("admin", "admin"),
+                    financeBeijing: try await issue("li.beijing", "finance", "beijing"),
+                    financeTianjin: try await issue("wang.tianjin", "finance", "tianjin"),
+                    approver: try await issue("zhao.approver", "approver"),
+                    assessor: try await issue("chen.assessor", "assessor"),
+                    auditor: try await issue("sun.auditor", "auditor"))
+            }
+            let app = try await buildApplication(
+                AppConfiguration(host: "127.0.0.1", port: 0, databaseURL: database.appURL, logLevel: .warning))
+            try await app.test(.live) { client in
+                try await body(APIHarness(client: client, tokens: tokens, database: database))
+            }
+        }
+    }
+
+    /// Sends a request. `json` is sent as is, so tests can send what a careless or hostile client would.
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, token: String?, key: String? = nil, json: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+        if json != nil { headers[.contentType] = contentType }
+        let response = try await client.execute(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
+    }
+
+    /// Sends a request through curl, a client that copes with a server answering before the body is sent (as it
+    /// must for bodies over the limit). Returns the status and the body.
+    func curl(_ method: HTTPRequest.Method, _ path: String, token: String, key: String, json: String) async throws
+        -> (status: Int, body: String)
+    {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("body-\(UUID()).json")
+        try Data(json.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = [
+            "-s", "-X", method.rawValue, "-H", "Authorization: Bearer \(token)", "-H", "Idempotency-Key: \(key)",
+            "-H", "Content-Type: application/json", "--data-binary", "@\(file.path)", "-w", "\n%{http_code}",
+            "--max-time", "20", "http://127.0.0.1:\(client.port ?? 0)\(path)",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let status = Int(text.split(separator: "\n").last ?? "") ?? 0
+        return (status, text)
+    }
+
+    /// A valid contribution body.
+    static func contribution(
+        _ contributor: String = "beijing", amount: String = "1000.00", valueDate: String = "2025-03-15",
+        reference: String = "BOC-0001"
+    ) -> String {
+        #"{"contributor":"\#(contributor)","amount":"\#(amount)","currency":"CNY","valueDate":"\#(valueDate)","reference":"\#(reference)"}"#
+    }
+
+    /// The balance of an account in fen, read through the API.
+    func balanceFen(_ account: String, asOf: String? = nil) async throws -> Int64 {
+        let reply = try await call(.get, "/v1/accounts/\(account)" + (asOf.map { "?asOf=\($0)" } ?? ""), token: tokens.auditor)
+        let balance = reply.json["balance"] as? [String: Any]
+        let text = try #require(balance?["amount"] as? String)
+        return try Money(parsing: text, at: "").fen
+    }
+
+    /// The number of rows in a table, counted by the owner.
+    func count(_ table: String) async throws -> Int {
+        try await database.withOwner { owner in
+            try await owner.read { connection in
+                var count = 0
+                for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: owner.logger)
+                    .decode(Int.self)
+                { count = n }
+                return count
+            }
+        }
+    }
+}
