@@ -24,6 +24,10 @@ pg_start "$work/pg" "$port" fsync=off synchronous_commit=off full_page_writes=of
 export ECOFUND_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export ECOFUND_SCHEMA_DIR="$ROOT/Schema"
 
+say "checking formatting (.swift-format)"
+swift format lint --strict --recursive Sources Tests Package.swift \
+    || die "formatting differs; run: swift format --in-place --recursive Sources Tests Package.swift"
+
 say "building and running the tests"
 swift build --build-tests
 swift test --skip-build "$@"

@@ -24,7 +24,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL, migrationDatabaseURL: DatabaseURL? = nil,
+        host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
+        migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
         logLevel: Logger.Level = .info
     ) {

@@ -65,7 +65,8 @@ struct Handlers: APIProtocol {
         _ = try RequestScope.caller()
         let asOf = try Wire.date(input.query.asOf, at: "asOf")
         let accounts = try await ledger.accounts(asOf: asOf)
-        return .ok(.init(body: .json(.init(asOf: asOf?.description, items: accounts.map { Wire.account($0, asOf: asOf) }))))
+        return .ok(
+            .init(body: .json(.init(asOf: asOf?.description, items: accounts.map { Wire.account($0, asOf: asOf) }))))
     }
 
     func getAccount(_ input: Operations.GetAccount.Input) async throws -> Operations.GetAccount.Output {
@@ -85,7 +86,8 @@ struct Handlers: APIProtocol {
         let request = try ContributionRequest(
             contributor: body.contributor, amount: body.amount, currency: body.currency.rawValue,
             valueDate: body.valueDate, reference: body.reference, memo: body.memo)
-        let recorded = try await ledger.recordContribution(request, by: caller, idempotencyKey: input.headers.idempotencyKey)
+        let recorded = try await ledger.recordContribution(
+            request, by: caller, idempotencyKey: input.headers.idempotencyKey)
         return .created(.init(body: .json(Wire.contribution(recorded.value))))
     }
 
@@ -121,7 +123,8 @@ struct Handlers: APIProtocol {
         return .created(.init(body: .json(Wire.contribution(reversed.value))))
     }
 
-    func createCommitment(_ input: Operations.CreateCommitment.Input) async throws -> Operations.CreateCommitment.Output {
+    func createCommitment(_ input: Operations.CreateCommitment.Input) async throws -> Operations.CreateCommitment.Output
+    {
         let caller = try RequestScope.caller()
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
         let request = try CommitmentRequest(

@@ -96,7 +96,8 @@ struct Problem: Error, Sendable, Equatable {
                 .unprocessableContent, "missing-field", "is required",
                 pointer: Self.pointer(context.codingPath + [key]))
         case .valueNotFound(_, let context):
-            self.init(.unprocessableContent, "missing-field", "must not be null", pointer: Self.pointer(context.codingPath))
+            self.init(
+                .unprocessableContent, "missing-field", "must not be null", pointer: Self.pointer(context.codingPath))
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 self.init(.badRequest, "malformed-json", "the body is not valid JSON", pointer: "")

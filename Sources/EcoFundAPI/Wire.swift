@@ -84,7 +84,9 @@ enum Wire {
         .init(
             asOf: trial.asOf?.description,
             rows: trial.rows.map {
-                .init(code: $0.code, _type: .init(rawValue: $0.kind.rawValue)!, debit: money($0.debit), credit: money($0.credit))
+                .init(
+                    code: $0.code, _type: .init(rawValue: $0.kind.rawValue)!, debit: money($0.debit),
+                    credit: money($0.credit))
             },
             totalDebit: money(trial.totalDebit), totalCredit: money(trial.totalCredit), balanced: trial.isBalanced)
     }

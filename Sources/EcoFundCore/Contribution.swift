@@ -10,9 +10,10 @@ public struct ContributionRequest: Hashable, Sendable, Codable {
     public let memo: String
 
     /// Validates the raw fields of a request body; each failure names its JSON pointer.
-    public init(contributor: String, amount: String, currency: String, valueDate: String, reference: String,
-        memo: String?) throws(ValidationError)
-    {
+    public init(
+        contributor: String, amount: String, currency: String, valueDate: String, reference: String,
+        memo: String?
+    ) throws(ValidationError) {
         try Jurisdiction.validateCode(contributor, at: "/contributor")
         try Self.requireCNY(currency)
         self.contributor = contributor

@@ -20,7 +20,8 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, Codable, CustomStrin
         guard (1...2).contains(parts.count), let whole = parts.first, (1...13).contains(whole.count),
             whole.allSatisfy(\.isASCIIDigit), whole == "0" || whole.first != "0"
         else {
-            throw ValidationError(.invalidValue, at: pointer, "must be a non-negative decimal string such as \"1397.00\"")
+            throw ValidationError(
+                .invalidValue, at: pointer, "must be a non-negative decimal string such as \"1397.00\"")
         }
         var fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= Self.scaleMax, parts.count == 1 || !fraction.isEmpty,

@@ -75,7 +75,8 @@ public struct JournalEntry: Hashable, Sendable {
         var changes: [AccountCode: Money] = [:]
         for line in lines {
             let increases = (line.side == .debit) == line.account.kind.isDebitNormal
-            changes[line.account, default: .zero] = changes[line.account, default: .zero]
+            changes[line.account, default: .zero] =
+                changes[line.account, default: .zero]
                 + (increases ? line.amount : .zero - line.amount)
         }
         return changes

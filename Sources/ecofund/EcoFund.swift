@@ -51,12 +51,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = Environment()
-        let port = try environment.values["ECOFUND_PORT"].map { text in
-            guard let port = Int(text), (0...65535).contains(port) else {
-                throw ValidationError("ECOFUND_PORT must be a port number")
-            }
-            return port
-        } ?? 8080
+        let port =
+            try environment.values["ECOFUND_PORT"].map { text in
+                guard let port = Int(text), (0...65535).contains(port) else {
+                    throw ValidationError("ECOFUND_PORT must be a port number")
+                }
+                return port
+            } ?? 8080
         let configuration = AppConfiguration(
             host: environment.values["ECOFUND_HOST"] ?? "127.0.0.1", port: port,
             databaseURL: try environment.databaseURL(),
@@ -74,7 +75,9 @@ struct Migrate: AsyncParsableCommand {
         let environment = Environment()
         let logger = environment.logger()
         let migrator = try Migrator(directory: Migrator.defaultDirectory())
-        let applied = try await Database.withPool(try environment.migrationDatabaseURL(), connectionsMax: 1, logger: logger) {
+        let applied = try await Database.withPool(
+            try environment.migrationDatabaseURL(), connectionsMax: 1, logger: logger
+        ) {
             try await migrator.migrate($0)
         }
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
@@ -83,7 +86,8 @@ struct Migrate: AsyncParsableCommand {
 
 struct SeedDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "seed-demo", abstract: "Load the demo jurisdictions, accounts, pledges and contributions (idempotent).")
+        commandName: "seed-demo",
+        abstract: "Load the demo jurisdictions, accounts, pledges and contributions (idempotent).")
 
     func run() async throws {
         let environment = Environment()
@@ -115,15 +119,20 @@ struct TokenCommand: AsyncParsableCommand {
             let environment = Environment()
             let request: TokenRequest
             do {
-                request = try TokenRequest(subject: subject ?? role, role: role, jurisdiction: jurisdiction, lifetimeDays: days)
+                request = try TokenRequest(
+                    subject: subject ?? role, role: role, jurisdiction: jurisdiction, lifetimeDays: days)
             } catch {
                 throw ValidationError("\(error)")
             }
-            let issued = try await Database.withPool(try environment.databaseURL(), connectionsMax: 1, logger: environment.logger()) {
+            let issued = try await Database.withPool(
+                try environment.databaseURL(), connectionsMax: 1, logger: environment.logger()
+            ) {
                 try await TokenService(database: $0).bootstrap(request)
             }
             FileHandle.standardError.write(
-                Data("issued \(issued.role.rawValue) token \(issued.id) for \(issued.subject), expires \(issued.expiresAt)\n".utf8))
+                Data(
+                    "issued \(issued.role.rawValue) token \(issued.id) for \(issued.subject), expires \(issued.expiresAt)\n"
+                        .utf8))
             print(issued.token ?? "")
         }
     }

@@ -3,8 +3,8 @@ import EcoFundCore
 import EcoFundStore
 import EcoFundTesting
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import Testing
@@ -46,7 +46,8 @@ struct APIHarness: Sendable {
             let tokens = try await database.withApp { app in
                 let service = TokenService(database: app)
                 func issue(_ subject: String, _ role: String, _ jurisdiction: String? = nil) async throws -> String {
-                    let request = try TokenRequest(subject: subject, role: role, jurisdiction: jurisdiction, lifetimeDays: 1)
+                    let request = try TokenRequest(
+                        subject: subject, role: role, jurisdiction: jurisdiction, lifetimeDays: 1)
                     return try await service.bootstrap(request).token ?? ""
                 }
                 return Tokens(
@@ -114,7 +115,8 @@ struct APIHarness: Sendable {
 
     /// The balance of an account in fen, read through the API.
     func balanceFen(_ account: String, asOf: String? = nil) async throws -> Int64 {
-        let reply = try await call(.get, "/v1/accounts/\(account)" + (asOf.map { "?asOf=\($0)" } ?? ""), token: tokens.auditor)
+        let reply = try await call(
+            .get, "/v1/accounts/\(account)" + (asOf.map { "?asOf=\($0)" } ?? ""), token: tokens.auditor)
         let balance = reply.json["balance"] as? [String: Any]
         let text = try #require(balance?["amount"] as? String)
         return try Money(parsing: text, at: "").fen
@@ -125,9 +127,10 @@ struct APIHarness: Sendable {
         try await database.withOwner { owner in
             try await owner.read { connection in
                 var count = 0
-                for try await n in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: owner.logger)
-                    .decode(Int.self)
-                { count = n }
+                for try await n in try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: owner.logger
+                )
+                .decode(Int.self) { count = n }
                 return count
             }
         }

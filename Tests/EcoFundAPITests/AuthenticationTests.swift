@@ -30,7 +30,8 @@ import Testing
             try await api.database.withOwner { owner in
                 try await owner.transaction { connection in
                     try await connection.query(
-                        "INSERT INTO audit_events (type, actor, payload) VALUES ('test.expired', 'test', '{}')", logger: owner.logger)
+                        "INSERT INTO audit_events (type, actor, payload) VALUES ('test.expired', 'test', '{}')",
+                        logger: owner.logger)
                     try await connection.query(
                         """
                         INSERT INTO tokens (id, user_id, token_hash, created_at, expires_at)
@@ -84,7 +85,8 @@ import Testing
         try await APIHarness.with { api in
             // A Tianjin finance official may not record Beijing's money.
             let crossed = try await api.call(
-                .post, "/v1/contributions", token: api.tokens.financeTianjin, key: "k1", json: APIHarness.contribution("beijing"))
+                .post, "/v1/contributions", token: api.tokens.financeTianjin, key: "k1",
+                json: APIHarness.contribution("beijing"))
             #expect(crossed.status == 403)
             #expect(crossed.string("type")?.hasSuffix("/forbidden") == true)
             // An auditor may post nothing.
@@ -93,17 +95,32 @@ import Testing
                 ("/v1/commitments", #"{"contributor":"beijing","fiscalYear":2026,"amount":"1.00","currency":"CNY"}"#),
                 ("/v1/tokens", #"{"subject":"a","role":"admin"}"#),
             ] {
-                #expect(try await api.call(.post, path, token: api.tokens.auditor, key: "k2", json: body).status == 403, "\(path)")
+                #expect(
+                    try await api.call(.post, path, token: api.tokens.auditor, key: "k2", json: body).status == 403,
+                    "\(path)")
             }
-            #expect(try await api.call(
-                .put, "/v1/jurisdictions/hebei", token: api.tokens.auditor,
-                json: #"{"name":"Hebei","nameZh":"河北省","level":"province","population":"1","ecologicalArea":"1","envSpendingPerCapita":"1"}"#
-            ).status == 403)
-            #expect(try await api.call(.post, "/v1/contributions", token: api.tokens.approver, key: "k3", json: APIHarness.contribution()).status == 403)
+            #expect(
+                try await api.call(
+                    .put, "/v1/jurisdictions/hebei", token: api.tokens.auditor,
+                    json:
+                        #"{"name":"Hebei","nameZh":"河北省","level":"province","population":"1","ecologicalArea":"1","envSpendingPerCapita":"1"}"#
+                ).status == 403)
+            #expect(
+                try await api.call(
+                    .post, "/v1/contributions", token: api.tokens.approver, key: "k3", json: APIHarness.contribution()
+                ).status == 403)
             #expect(try await api.count("contributions") == 0)
             // The Beijing official and an admin may.
-            #expect(try await api.call(.post, "/v1/contributions", token: api.tokens.financeBeijing, key: "k4", json: APIHarness.contribution()).status == 201)
-            #expect(try await api.call(.post, "/v1/contributions", token: api.tokens.admin, key: "k5", json: APIHarness.contribution("tianjin")).status == 201)
+            #expect(
+                try await api.call(
+                    .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "k4",
+                    json: APIHarness.contribution()
+                ).status == 201)
+            #expect(
+                try await api.call(
+                    .post, "/v1/contributions", token: api.tokens.admin, key: "k5",
+                    json: APIHarness.contribution("tianjin")
+                ).status == 201)
             // Everyone with a token may read.
             for token in [api.tokens.auditor, api.tokens.approver, api.tokens.assessor, api.tokens.financeTianjin] {
                 #expect(try await api.call(.get, "/v1/contributions", token: token).items.count == 2)

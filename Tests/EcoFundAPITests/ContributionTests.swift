@@ -1,5 +1,5 @@
-import EcoFundStore
 import EcoFundCore
+import EcoFundStore
 import Foundation
 import PostgresNIO
 import Testing
@@ -27,19 +27,24 @@ import Testing
     @Test func theSameKeyAndBodyReplaysTheFirstResponseAndPostsOnce() async throws {
         try await APIHarness.with { api in
             let body = APIHarness.contribution(amount: "12.34")
-            let first = try await api.call(.post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: body)
-            let second = try await api.call(.post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: body)
+            let first = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: body)
+            let second = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: body)
             #expect(first.status == 201)
             #expect(second.status == 201)
             #expect(first.body == second.body)
             #expect(try await api.balanceFen("fund:cash") == 1234)
             // The same body with its keys in another order is the same request.
-            let reordered = #"{"reference":"BOC-0001","valueDate":"2025-03-15","currency":"CNY","amount":"12.34","contributor":"beijing"}"#
-            let third = try await api.call(.post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: reordered)
+            let reordered =
+                #"{"reference":"BOC-0001","valueDate":"2025-03-15","currency":"CNY","amount":"12.34","contributor":"beijing"}"#
+            let third = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: reordered)
             #expect(third.body == first.body)
             // Another body under the same key is refused, and nothing is written.
             let other = try await api.call(
-                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same", json: APIHarness.contribution(amount: "99.00"))
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "same",
+                json: APIHarness.contribution(amount: "99.00"))
             #expect(other.status == 422)
             #expect(other.string("type")?.hasSuffix("/idempotency-key-reused") == true)
             #expect(try await api.balanceFen("fund:cash") == 1234)
@@ -53,7 +58,8 @@ import Testing
 
     @Test func aMoneyMovingPostWithoutAKeyIsA400() async throws {
         try await APIHarness.with { api in
-            let reply = try await api.call(.post, "/v1/contributions", token: api.tokens.financeBeijing, json: APIHarness.contribution())
+            let reply = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, json: APIHarness.contribution())
             #expect(reply.status == 400)
             #expect(reply.problemPointer == "Idempotency-Key")
             #expect(try await api.count("contributions") == 0)
@@ -65,21 +71,53 @@ import Testing
         try await APIHarness.with { api in
             let valid = APIHarness.contribution()
             let cases: [(String, String, String, Int, String?)] = [
-                ("amount as JSON number", #"{"contributor":"beijing","amount":1000.00,"currency":"CNY","valueDate":"2025-03-15","reference":"r"}"#, "application/json", 422, "/amount"),
+                (
+                    "amount as JSON number",
+                    #"{"contributor":"beijing","amount":1000.00,"currency":"CNY","valueDate":"2025-03-15","reference":"r"}"#,
+                    "application/json", 422, "/amount"
+                ),
                 ("three decimals", APIHarness.contribution(amount: "1.234"), "application/json", 422, "/amount"),
                 ("zero", APIHarness.contribution(amount: "0.00"), "application/json", 422, "/amount"),
                 ("negative", APIHarness.contribution(amount: "-5.00"), "application/json", 422, "/amount"),
-                ("above 10^15 fen", APIHarness.contribution(amount: "10000000000000.01"), "application/json", 422, "/amount"),
+                (
+                    "above 10^15 fen", APIHarness.contribution(amount: "10000000000000.01"), "application/json", 422,
+                    "/amount"
+                ),
                 ("unknown contributor", APIHarness.contribution("shanghai"), "application/json", 422, "/contributor"),
-                ("a recipient is not a contributor", APIHarness.contribution("hebei"), "application/json", 422, "/contributor"),
+                (
+                    "a recipient is not a contributor", APIHarness.contribution("hebei"), "application/json", 422,
+                    "/contributor"
+                ),
                 ("malformed JSON", #"{"contributor":"beijing","amount":"#, "application/json", 400, ""),
                 ("wrong content type", valid, "text/plain", 415, nil),
-                ("unknown field", #"{"contributor":"beijing","amount":"1.00","currency":"CNY","valueDate":"2025-03-15","reference":"r","bonus":"1.00"}"#, "application/json", 422, "/bonus"),
-                ("impossible date", APIHarness.contribution(valueDate: "2025-02-30"), "application/json", 422, "/valueDate"),
-                ("missing field", #"{"contributor":"beijing","currency":"CNY","valueDate":"2025-03-15","reference":"r"}"#, "application/json", 422, "/amount"),
-                ("wrong currency", #"{"contributor":"beijing","amount":"1.00","currency":"USD","valueDate":"2025-03-15","reference":"r"}"#, "application/json", 422, "/currency"),
-                ("null amount", #"{"contributor":"beijing","amount":null,"currency":"CNY","valueDate":"2025-03-15","reference":"r"}"#, "application/json", 422, "/amount"),
-                ("control character", APIHarness.contribution(reference: "BOC\\u0000"), "application/json", 422, "/reference"),
+                (
+                    "unknown field",
+                    #"{"contributor":"beijing","amount":"1.00","currency":"CNY","valueDate":"2025-03-15","reference":"r","bonus":"1.00"}"#,
+                    "application/json", 422, "/bonus"
+                ),
+                (
+                    "impossible date", APIHarness.contribution(valueDate: "2025-02-30"), "application/json", 422,
+                    "/valueDate"
+                ),
+                (
+                    "missing field",
+                    #"{"contributor":"beijing","currency":"CNY","valueDate":"2025-03-15","reference":"r"}"#,
+                    "application/json", 422, "/amount"
+                ),
+                (
+                    "wrong currency",
+                    #"{"contributor":"beijing","amount":"1.00","currency":"USD","valueDate":"2025-03-15","reference":"r"}"#,
+                    "application/json", 422, "/currency"
+                ),
+                (
+                    "null amount",
+                    #"{"contributor":"beijing","amount":null,"currency":"CNY","valueDate":"2025-03-15","reference":"r"}"#,
+                    "application/json", 422, "/amount"
+                ),
+                (
+                    "control character", APIHarness.contribution(reference: "BOC\\u0000"), "application/json", 422,
+                    "/reference"
+                ),
                 ("array body", "[]", "application/json", 422, nil),
             ]
             for (name, body, contentType, status, pointer) in cases {
@@ -93,7 +131,8 @@ import Testing
                 #expect(reply.string("detail")?.contains("PSQL") != true, "\(name)")
             }
             let big = APIHarness.contribution(reference: String(repeating: "x", count: 1 << 20))
-            let tooBig = try await api.curl(.post, "/v1/contributions", token: api.tokens.financeBeijing, key: "big", json: big)
+            let tooBig = try await api.curl(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "big", json: big)
             #expect(tooBig.status == 413)
             #expect(tooBig.body.contains("body-too-large"))
             #expect(try await api.count("contributions") == 0)
@@ -106,14 +145,17 @@ import Testing
     @Test func aReversalMirrorsTheEntryOnceAndRestoresTheBalances() async throws {
         try await APIHarness.with { api in
             let recorded = try await api.call(
-                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "r-1", json: APIHarness.contribution(amount: "500.00"))
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "r-1",
+                json: APIHarness.contribution(amount: "500.00"))
             let id = try #require(recorded.string("id"))
             let noReason = try await api.call(
-                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "r-2", json: #"{"reason":" "}"#)
+                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "r-2",
+                json: #"{"reason":" "}"#)
             #expect(noReason.status == 422)
             #expect(noReason.problemPointer == "/reason")
             let otherCity = try await api.call(
-                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeTianjin, key: "r-3", json: #"{"reason":"typo"}"#)
+                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeTianjin, key: "r-3",
+                json: #"{"reason":"typo"}"#)
             #expect(otherCity.status == 403)
             let early = try await api.call(
                 .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "r-4",
@@ -131,9 +173,14 @@ import Testing
             #expect(try await api.balanceFen("fund:cash", asOf: "2025-03-31") == 50_000)
             #expect(try await api.balanceFen("fund:cash", asOf: "2025-03-14") == 0)
             let again = try await api.call(
-                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "r-6", json: #"{"reason":"again"}"#)
+                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "r-6",
+                json: #"{"reason":"again"}"#)
             #expect(again.status == 409)
-            #expect(try await api.call(.post, "/v1/contributions/\(UUID())/reversal", token: api.tokens.admin, key: "r-7", json: #"{"reason":"x"}"#).status == 404)
+            #expect(
+                try await api.call(
+                    .post, "/v1/contributions/\(UUID())/reversal", token: api.tokens.admin, key: "r-7",
+                    json: #"{"reason":"x"}"#
+                ).status == 404)
             #expect(try await api.count("journal_entries") == 2)
         }
     }
@@ -141,12 +188,15 @@ import Testing
     @Test func aReversalThatWouldOverdrawTheFundIsA409() async throws {
         try await APIHarness.with { api in
             let recorded = try await api.call(
-                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "o-1", json: APIHarness.contribution(amount: "500.00"))
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "o-1",
+                json: APIHarness.contribution(amount: "500.00"))
             let id = try #require(recorded.string("id"))
             // The money has gone out (a payment entry written by the owner, as disbursements will).
             try await api.database.withOwner { owner in
                 try await owner.transaction { connection in
-                    try await connection.query("INSERT INTO audit_events (type, actor, payload) VALUES ('test.paid', 'test', '{}')", logger: owner.logger)
+                    try await connection.query(
+                        "INSERT INTO audit_events (type, actor, payload) VALUES ('test.paid', 'test', '{}')",
+                        logger: owner.logger)
                     try await connection.query(
                         "INSERT INTO accounts (code, type, jurisdiction, non_negative) VALUES ('disbursements:chengde', 'expense', 'chengde', false)",
                         logger: owner.logger)
@@ -162,7 +212,8 @@ import Testing
                 }
             }
             let reply = try await api.call(
-                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "o-2", json: #"{"reason":"bounced"}"#)
+                .post, "/v1/contributions/\(id)/reversal", token: api.tokens.financeBeijing, key: "o-2",
+                json: #"{"reason":"bounced"}"#)
             #expect(reply.status == 409)
             #expect(reply.string("type")?.hasSuffix("/fund-insufficient") == true)
             #expect(try await api.balanceFen("fund:cash") == 10_000)
@@ -177,26 +228,32 @@ import Testing
                 let date = "2025-0\(index)-10"
                 let reply = try await api.call(
                     .post, "/v1/contributions", token: api.tokens.admin, key: "p-\(index)",
-                    json: APIHarness.contribution(contributor, amount: "\(index).00", valueDate: date, reference: "R\(index)"))
+                    json: APIHarness.contribution(
+                        contributor, amount: "\(index).00", valueDate: date, reference: "R\(index)"))
                 #expect(reply.status == 201)
             }
             var seen: [String] = []
             var cursor: String?
             repeat {
                 let page = try await api.call(
-                    .get, "/v1/contributions?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), token: api.tokens.auditor)
+                    .get, "/v1/contributions?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                    token: api.tokens.auditor)
                 #expect(page.status == 200)
                 #expect(page.items.count <= 3)
                 seen += page.items.compactMap { $0["reference"] as? String }
                 cursor = page.string("nextCursor")
             } while cursor != nil
             #expect(seen == ["R7", "R6", "R5", "R4", "R3", "R2", "R1"])
-            let beijing = try await api.call(.get, "/v1/contributions?contributor=beijing&from=2025-02-01&to=2025-06-30", token: api.tokens.auditor)
+            let beijing = try await api.call(
+                .get, "/v1/contributions?contributor=beijing&from=2025-02-01&to=2025-06-30", token: api.tokens.auditor)
             #expect(beijing.items.compactMap { $0["reference"] as? String } == ["R5", "R3"])
             #expect(try await api.call(.get, "/v1/contributions?limit=501", token: api.tokens.auditor).status == 422)
             #expect(try await api.call(.get, "/v1/contributions?limit=0", token: api.tokens.auditor).status == 422)
-            #expect(try await api.call(.get, "/v1/contributions?cursor=nonsense", token: api.tokens.auditor).status == 422)
-            #expect(try await api.call(.get, "/v1/contributions?from=2025-02-30", token: api.tokens.auditor).problemPointer == "from")
+            #expect(
+                try await api.call(.get, "/v1/contributions?cursor=nonsense", token: api.tokens.auditor).status == 422)
+            #expect(
+                try await api.call(.get, "/v1/contributions?from=2025-02-30", token: api.tokens.auditor).problemPointer
+                    == "from")
         }
     }
 
@@ -228,7 +285,8 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for send in sends.shuffled() {
                     group.addTask {
-                        let reply = try await api.call(.post, "/v1/contributions", token: send.token, key: send.key, json: send.body)
+                        let reply = try await api.call(
+                            .post, "/v1/contributions", token: send.token, key: send.key, json: send.body)
                         return (reply.status, reply.string("id"))
                     }
                 }

@@ -6,9 +6,11 @@ import Testing
 
     @Test func contributionDebitsCashAndCreditsTheContributor() {
         let entry = JournalEntry.contribution(from: "beijing", amount: Money(fen: 12_345), valueDate: date, memo: "x")
-        #expect(entry.lines == [
-            .init(.debit, .fundCash, Money(fen: 12_345)), .init(.credit, .contributions("beijing"), Money(fen: 12_345)),
-        ])
+        #expect(
+            entry.lines == [
+                .init(.debit, .fundCash, Money(fen: 12_345)),
+                .init(.credit, .contributions("beijing"), Money(fen: 12_345)),
+            ])
         #expect(entry.balanceChanges == [.fundCash: Money(fen: 12_345), .contributions("beijing"): Money(fen: 12_345)])
     }
 
@@ -22,10 +24,13 @@ import Testing
     }
 
     @Test func trialBalancePutsNetBalancesInTheirColumns() {
-        let trial = TrialBalance(asOf: nil, balances: [
-            AccountBalance(code: "fund:cash", kind: .asset, debits: Money(fen: 1000), credits: Money(fen: 300)),
-            AccountBalance(code: "contributions:beijing", kind: .revenue, debits: Money(fen: 300), credits: Money(fen: 1000)),
-        ])
+        let trial = TrialBalance(
+            asOf: nil,
+            balances: [
+                AccountBalance(code: "fund:cash", kind: .asset, debits: Money(fen: 1000), credits: Money(fen: 300)),
+                AccountBalance(
+                    code: "contributions:beijing", kind: .revenue, debits: Money(fen: 300), credits: Money(fen: 1000)),
+            ])
         #expect(trial.rows.map(\.code) == ["contributions:beijing", "fund:cash"])
         #expect(trial.rows[0].credit == Money(fen: 700))
         #expect(trial.rows[1].debit == Money(fen: 700))
@@ -61,20 +66,60 @@ import Testing
                 return nil
             } catch { return (error as? ValidationError)?.pointer }
         }
-        #expect(pointer { try ContributionRequest(contributor: "Beijing", amount: "1.00", currency: "CNY", valueDate: "2025-01-01", reference: "r", memo: nil) } == "/contributor")
-        #expect(pointer { try ContributionRequest(contributor: "beijing", amount: "1.234", currency: "CNY", valueDate: "2025-01-01", reference: "r", memo: nil) } == "/amount")
-        #expect(pointer { try ContributionRequest(contributor: "beijing", amount: "1.00", currency: "USD", valueDate: "2025-01-01", reference: "r", memo: nil) } == "/currency")
-        #expect(pointer { try ContributionRequest(contributor: "beijing", amount: "1.00", currency: "CNY", valueDate: "2025-02-30", reference: "r", memo: nil) } == "/valueDate")
-        #expect(pointer { try ContributionRequest(contributor: "beijing", amount: "1.00", currency: "CNY", valueDate: "2025-01-01", reference: " ", memo: nil) } == "/reference")
-        #expect(pointer { try ContributionRequest(contributor: "beijing", amount: "1.00", currency: "CNY", valueDate: "2025-01-01", reference: "r\u{0}", memo: nil) } == "/reference")
+        #expect(
+            pointer {
+                try ContributionRequest(
+                    contributor: "Beijing", amount: "1.00", currency: "CNY", valueDate: "2025-01-01", reference: "r",
+                    memo: nil)
+            } == "/contributor")
+        #expect(
+            pointer {
+                try ContributionRequest(
+                    contributor: "beijing", amount: "1.234", currency: "CNY", valueDate: "2025-01-01", reference: "r",
+                    memo: nil)
+            } == "/amount")
+        #expect(
+            pointer {
+                try ContributionRequest(
+                    contributor: "beijing", amount: "1.00", currency: "USD", valueDate: "2025-01-01", reference: "r",
+                    memo: nil)
+            } == "/currency")
+        #expect(
+            pointer {
+                try ContributionRequest(
+                    contributor: "beijing", amount: "1.00", currency: "CNY", valueDate: "2025-02-30", reference: "r",
+                    memo: nil)
+            } == "/valueDate")
+        #expect(
+            pointer {
+                try ContributionRequest(
+                    contributor: "beijing", amount: "1.00", currency: "CNY", valueDate: "2025-01-01", reference: " ",
+                    memo: nil)
+            } == "/reference")
+        #expect(
+            pointer {
+                try ContributionRequest(
+                    contributor: "beijing", amount: "1.00", currency: "CNY", valueDate: "2025-01-01",
+                    reference: "r\u{0}", memo: nil)
+            } == "/reference")
     }
 
     @Test func financeTokensNeedAJurisdictionAndOthersMustNotHaveOne() {
-        #expect(throws: ValidationError.self) { try TokenRequest(subject: "a", role: "finance", jurisdiction: nil, lifetimeDays: nil) }
-        #expect(throws: ValidationError.self) { try TokenRequest(subject: "a", role: "auditor", jurisdiction: "beijing", lifetimeDays: nil) }
-        #expect(throws: ValidationError.self) { try TokenRequest(subject: "a", role: "root", jurisdiction: nil, lifetimeDays: nil) }
-        #expect(throws: ValidationError.self) { try TokenRequest(subject: "a b", role: "admin", jurisdiction: nil, lifetimeDays: nil) }
-        #expect(throws: ValidationError.self) { try TokenRequest(subject: "a", role: "admin", jurisdiction: nil, lifetimeDays: 0) }
+        #expect(throws: ValidationError.self) {
+            try TokenRequest(subject: "a", role: "finance", jurisdiction: nil, lifetimeDays: nil)
+        }
+        #expect(throws: ValidationError.self) {
+            try TokenRequest(subject: "a", role: "auditor", jurisdiction: "beijing", lifetimeDays: nil)
+        }
+        #expect(throws: ValidationError.self) {
+            try TokenRequest(subject: "a", role: "root", jurisdiction: nil, lifetimeDays: nil)
+        }
+        #expect(throws: ValidationError.self) {
+            try TokenRequest(subject: "a b", role: "admin", jurisdiction: nil, lifetimeDays: nil)
+        }
+        #expect(throws: ValidationError.self) {
+            try TokenRequest(subject: "a", role: "admin", jurisdiction: nil, lifetimeDays: 0)
+        }
     }
 
     @Test func tokensAreRandomAndStoredOnlyAsHashes() {

@@ -2,10 +2,11 @@ import EcoFundCore
 import Testing
 
 @Suite struct MoneyTests {
-    @Test(arguments: [
-        ("0.01", 1), ("1.00", 100), ("30000000.00", 3_000_000_000), ("-5.00", -500), ("0.00", 0),
-        ("10000000000000.00", 1_000_000_000_000_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0.01", 1), ("1.00", 100), ("30000000.00", 3_000_000_000), ("-5.00", -500), ("0.00", 0),
+            ("10000000000000.00", 1_000_000_000_000_000),
+        ] as [(String, Int64)])
     func parsesTwoDecimalStrings(text: String, fen: Int64) throws {
         let money = try Money(parsing: text, at: "/amount")
         #expect(money.fen == fen)
@@ -38,7 +39,10 @@ import Testing
 }
 
 @Suite struct CalendarDateTests {
-    @Test(arguments: ["2025-02-30", "2025-13-01", "2025-00-10", "2025-1-01", "25-01-01", "2025-02-29", "1999-12-31", "2025/01/01", "2025-01-01T00:00:00Z"])
+    @Test(arguments: [
+        "2025-02-30", "2025-13-01", "2025-00-10", "2025-1-01", "25-01-01", "2025-02-29", "1999-12-31", "2025/01/01",
+        "2025-01-01T00:00:00Z",
+    ])
     func refusesDaysThatDoNotExist(text: String) {
         #expect(throws: ValidationError.self) { try CalendarDate(parsing: text, at: "/valueDate") }
     }

@@ -34,7 +34,8 @@ import Testing
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             for name in try FileManager.default.contentsOfDirectory(atPath: TestDatabase.schemaDirectory.path) {
-                var sql = try String(contentsOf: TestDatabase.schemaDirectory.appendingPathComponent(name), encoding: .utf8)
+                var sql = try String(
+                    contentsOf: TestDatabase.schemaDirectory.appendingPathComponent(name), encoding: .utf8)
                 if name.hasPrefix("001") { sql += "\n-- edited after it was applied\n" }
                 try sql.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
             }

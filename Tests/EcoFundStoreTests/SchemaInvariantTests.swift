@@ -44,7 +44,10 @@ import Testing
     @Test func aBalancedEntryCommitsAndMovesTheStoredBalances() async throws {
         try await TestDatabase.with { (database: TestDatabase) async throws in
             try await database.withApp { (app: Database) async throws in
-                #expect(try await Self.failure(app, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)])) == nil)
+                #expect(
+                    try await Self.failure(
+                        app, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)])) == nil
+                )
                 let cash = try await LedgerService(database: app).account("fund:cash", asOf: nil)
                 #expect(cash.balance == Money(fen: 500))
                 #expect(try await LedgerService(database: app).mismatchedBalances().isEmpty)
@@ -76,7 +79,10 @@ import Testing
     @Test func linesCannotBeAddedToAnEntryOfAnEarlierTransaction() async throws {
         try await TestDatabase.with { (database: TestDatabase) async throws in
             try await database.withOwner { (owner: Database) async throws in
-                #expect(try await Self.failure(owner, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)])) == nil)
+                #expect(
+                    try await Self.failure(
+                        owner, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)]))
+                        == nil)
                 let late = [
                     Self.audit,
                     "INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen) SELECT max(id), 3, 'fund:cash', 'debit', 100 FROM journal_entries",
@@ -89,7 +95,10 @@ import Testing
     @Test func journalTablesRefuseUpdateDeleteAndTruncateForEveryRole() async throws {
         try await TestDatabase.with { (database: TestDatabase) async throws in
             try await database.withApp { (app: Database) async throws in
-                #expect(try await Self.failure(app, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)])) == nil)
+                #expect(
+                    try await Self.failure(
+                        app, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)])) == nil
+                )
                 // The service role has no privilege to try.
                 #expect(try await Self.failure(app, ["UPDATE journal_lines SET amount_fen = 1"]) == "42501")
                 #expect(try await Self.failure(app, ["DELETE FROM journal_entries"]) == "42501")
@@ -115,11 +124,16 @@ import Testing
     @Test func fundCashCannotBeOverdrawnThroughRawSQL() async throws {
         try await TestDatabase.with { (database: TestDatabase) async throws in
             try await database.withOwner { (owner: Database) async throws in
-                #expect(try await Self.failure(owner, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)])) == nil)
-                let overdraw = Self.entry([("contributions:beijing", "debit", 501), ("fund:cash", "credit", 501)], kind: "payment")
+                #expect(
+                    try await Self.failure(
+                        owner, Self.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)]))
+                        == nil)
+                let overdraw = Self.entry(
+                    [("contributions:beijing", "debit", 501), ("fund:cash", "credit", 501)], kind: "payment")
                 // The CHECK on the stored balance refuses it; the store reports it as fund-insufficient.
                 #expect(try await Self.failure(owner, overdraw) == "fund-insufficient")
-                let exact = Self.entry([("contributions:beijing", "debit", 500), ("fund:cash", "credit", 500)], kind: "payment")
+                let exact = Self.entry(
+                    [("contributions:beijing", "debit", 500), ("fund:cash", "credit", 500)], kind: "payment")
                 #expect(try await Self.failure(owner, exact) == nil)
                 #expect(try await LedgerService(database: owner).account("fund:cash", asOf: nil).balance == .zero)
             }
@@ -144,9 +158,12 @@ import Testing
             try await database.withApp { (app: Database) async throws in
                 #expect(try await Self.failure(app, ["CREATE TABLE sneaky (id int)"]) == "42501")
                 #expect(try await Self.failure(app, ["ALTER TABLE journal_lines DISABLE TRIGGER ALL"]) == "42501")
-                #expect(try await Self.failure(app, ["DROP TRIGGER journal_lines_append_only ON journal_lines"]) == "42501")
+                #expect(
+                    try await Self.failure(app, ["DROP TRIGGER journal_lines_append_only ON journal_lines"]) == "42501")
                 #expect(try await Self.failure(app, ["UPDATE contributions SET amount_fen = 1"]) == "42501")
-                #expect(try await Self.failure(app, ["UPDATE tokens SET expires_at = now() + interval '10 years'"]) == "42501")
+                #expect(
+                    try await Self.failure(app, ["UPDATE tokens SET expires_at = now() + interval '10 years'"])
+                        == "42501")
                 let owned = try await app.read { connection in
                     var count = 0
                     for try await n in try await connection.query(

@@ -17,7 +17,8 @@ public struct TestDatabase: Sendable {
 
     public static let logger: Logger = {
         var logger = Logger(label: "ecofund-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         return logger
     }()
 
@@ -32,7 +33,8 @@ public struct TestDatabase: Sendable {
             // CREATE DATABASE … TEMPLATE fails while another session is connected to the template; retry briefly.
             for attempt in 1...20 {
                 do {
-                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
                     return
                 } catch let error as PSQLError where error.sqlState == "55006" && attempt < 20 {
                     try await Task.sleep(for: .milliseconds(50 * attempt))
@@ -40,7 +42,8 @@ public struct TestDatabase: Sendable {
             }
         }
         let database = TestDatabase(
-            ownerURL: server.with(database: name), appURL: server.with(database: name).with(username: "ecofund_app", password: nil),
+            ownerURL: server.with(database: name),
+            appURL: server.with(database: name).with(username: "ecofund_app", password: nil),
             name: name)
         do {
             let result = try await body(database)
@@ -58,13 +61,15 @@ public struct TestDatabase: Sendable {
     }
 
     /// Runs `body` with a pool connected as the owner (superuser), to do what the code never does.
-    public func withOwner<Result: Sendable>(_ body: @Sendable (Database) async throws -> Result) async throws -> Result {
+    public func withOwner<Result: Sendable>(_ body: @Sendable (Database) async throws -> Result) async throws -> Result
+    {
         try await Database.withPool(ownerURL, connectionsMax: 4, logger: Self.logger, body)
     }
 
     private func drop(_ server: DatabaseURL) async throws {
         try await Self.admin(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
         }
     }
 
@@ -76,7 +81,9 @@ public struct TestDatabase: Sendable {
     }
 
     @discardableResult
-    static func admin<Result: Sendable>(_ server: DatabaseURL, _ body: @Sendable (PostgresConnection) async throws -> Result)
+    static func admin<Result: Sendable>(
+        _ server: DatabaseURL, _ body: @Sendable (PostgresConnection) async throws -> Result
+    )
         async throws -> Result
     {
         try await Database.withPool(server, connectionsMax: 1, logger: logger) { database in
@@ -114,7 +121,8 @@ actor Template {
                     try await migrator.migrate(owner)
                     try await DemoSeed.loadReferenceData(into: owner)
                 }
-                try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) IS_TEMPLATE true"), logger: logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) IS_TEMPLATE true"), logger: logger)
             }
             try await connection.query("SELECT pg_advisory_unlock(hashtext('ecofund.test-template'))", logger: logger)
         }

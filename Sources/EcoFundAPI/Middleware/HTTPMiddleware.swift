@@ -30,7 +30,8 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             var headers: HTTPFields = [.contentType: Problem.mediaType]
             if error.status == .contentTooLarge { headers[.connection] = "close" }
             return Response(
-                status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.encoded())))
+                status: error.status, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.encoded())))
         }
     }
 }

@@ -68,7 +68,8 @@ struct AuthenticationMiddleware: ServerMiddleware {
                 key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f })
             else {
                 throw Problem(
-                    .badRequest, "invalid-idempotency-key", "Idempotency-Key must be 1 to 200 printable ASCII characters",
+                    .badRequest, "invalid-idempotency-key",
+                    "Idempotency-Key must be 1 to 200 printable ASCII characters",
                     pointer: "Idempotency-Key")
             }
         } else if Self.keyRequiredOperations.contains(operationID) {

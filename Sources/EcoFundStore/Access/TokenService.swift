@@ -56,7 +56,8 @@ public struct TokenService: Sendable {
         guard !keyed.replayed else { return keyed }
         let token = keyed.value
         return Keyed(
-            value: IssuedToken(id: token.id, subject: token.subject, role: token.role, jurisdiction: token.jurisdiction,
+            value: IssuedToken(
+                id: token.id, subject: token.subject, role: token.role, jurisdiction: token.jurisdiction,
                 expiresAt: token.expiresAt, token: secret.text),
             replayed: false)
     }
@@ -67,7 +68,8 @@ public struct TokenService: Sendable {
         let token = try await database.transaction { connection in
             try await Self.insert(request, secret: secret, actor: "cli", on: connection, logger: logger)
         }
-        return IssuedToken(id: token.id, subject: token.subject, role: token.role, jurisdiction: token.jurisdiction,
+        return IssuedToken(
+            id: token.id, subject: token.subject, role: token.role, jurisdiction: token.jurisdiction,
             expiresAt: token.expiresAt, token: secret.text)
     }
 
@@ -87,13 +89,15 @@ public struct TokenService: Sendable {
             guard !revoked else { return }
             try await connection.query("UPDATE tokens SET revoked_at = now() WHERE id = \(id)", logger: logger)
             try await AuditRepository.record(
-                "token.revoked", actor: principal.subject, payload: ["id": id.uuidString], on: connection, logger: logger)
+                "token.revoked", actor: principal.subject, payload: ["id": id.uuidString], on: connection,
+                logger: logger)
         }
     }
 
-    static func insert(_ request: TokenRequest, secret: BearerToken, actor: String, on connection: PostgresConnection,
-        logger: Logger) async throws -> IssuedToken
-    {
+    static func insert(
+        _ request: TokenRequest, secret: BearerToken, actor: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> IssuedToken {
         let userID = try await user(for: request, actor: actor, on: connection, logger: logger)
         let id = UUID()
         let rows = try await connection.query(
@@ -104,17 +108,20 @@ public struct TokenService: Sendable {
             """, logger: logger)
         var expiresAt = Date()
         for try await at in rows.decode(Date.self) { expiresAt = at }
-        let issued = IssuedToken(id: id, subject: request.subject, role: request.role, jurisdiction: request.jurisdiction,
+        let issued = IssuedToken(
+            id: id, subject: request.subject, role: request.role, jurisdiction: request.jurisdiction,
             expiresAt: expiresAt, token: nil)
         try await AuditRepository.record("token.issued", actor: actor, payload: issued, on: connection, logger: logger)
         return issued
     }
 
-    private static func user(for request: TokenRequest, actor: String, on connection: PostgresConnection,
-        logger: Logger) async throws -> UUID
-    {
+    private static func user(
+        for request: TokenRequest, actor: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> UUID {
         if let jurisdiction = request.jurisdiction {
-            let rows = try await connection.query("SELECT 1 FROM jurisdictions WHERE code = \(jurisdiction)", logger: logger)
+            let rows = try await connection.query(
+                "SELECT 1 FROM jurisdictions WHERE code = \(jurisdiction)", logger: logger)
             var known = false
             for try await _ in rows { known = true }
             guard known else {
@@ -132,12 +139,17 @@ public struct TokenService: Sendable {
         for try await (id, role, jurisdiction) in rows.decode((UUID, String, String?).self) {
             guard role == request.role.rawValue, jurisdiction == request.jurisdiction else {
                 throw StoreError(
-                    .conflict, "user \(request.subject) is \(role)\(jurisdiction.map { " of \($0)" } ?? ""); a user keeps one role")
+                    .conflict,
+                    "user \(request.subject) is \(role)\(jurisdiction.map { " of \($0)" } ?? ""); a user keeps one role"
+                )
             }
             if id == newID {
                 try await AuditRepository.record(
                     "user.created", actor: actor,
-                    payload: ["id": id.uuidString, "subject": request.subject, "role": role, "jurisdiction": jurisdiction ?? ""],
+                    payload: [
+                        "id": id.uuidString, "subject": request.subject, "role": role,
+                        "jurisdiction": jurisdiction ?? "",
+                    ],
                     on: connection, logger: logger)
             }
             return id

@@ -52,7 +52,8 @@ public struct Database: Sendable {
                 }
             } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {
                 attempt += 1
-                logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "sqlState": "\(error.sqlState ?? "")"])
+                logger.debug(
+                    "retrying transaction", metadata: ["attempt": "\(attempt)", "sqlState": "\(error.sqlState ?? "")"])
                 try await Task.sleep(for: .milliseconds(5 * attempt))
             }
         }
@@ -142,7 +143,12 @@ extension Database {
         _ url: DatabaseURL, connectionsMax: Int = 4, logger: Logger,
         _ body: @Sendable (Database) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: url.clientConfiguration(connectionsMax: connectionsMax), backgroundLogger: logger)
+        // The pool may be asked for a connection a moment before its run task starts, which PostgresNIO reports as
+        // a warning; for these short-lived pools only errors of the pool itself are worth a log line.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(
+            configuration: url.clientConfiguration(connectionsMax: connectionsMax), backgroundLogger: poolLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

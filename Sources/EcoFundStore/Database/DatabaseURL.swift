@@ -27,7 +27,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.password = components.password?.removingPercentEncoding
         self.database = database
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
-        self.sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value
+        self.sslMode =
+            components.queryItems?.first(where: { $0.name == "sslmode" })?.value
             ?? (loopback ? "disable" : "prefer")
         guard ["disable", "prefer", "require"].contains(sslMode) else {
             throw ConfigurationError("DATABASE_URL sslmode must be disable, prefer or require")

@@ -34,8 +34,13 @@ public struct CommitmentService: Sendable {
                 on: connection, logger: logger
             ) {
                 let account = AccountCode.contributions(request.contributor)
-                guard try await JournalRepository.currentBalances([account], on: connection, logger: logger)[account.description] != nil else {
-                    throw ValidationError(.unknownReference, at: "/contributor", "\(request.contributor) is not a contributor to the fund")
+                guard
+                    try await JournalRepository.currentBalances([account], on: connection, logger: logger)[
+                        account.description] != nil
+                else {
+                    throw ValidationError(
+                        .unknownReference, at: "/contributor", "\(request.contributor) is not a contributor to the fund"
+                    )
                 }
                 let id = UUID()
                 let inserted = try await connection.query(
@@ -47,14 +52,20 @@ public struct CommitmentService: Sendable {
                 var created = false
                 for try await _ in inserted { created = true }
                 guard created else {
-                    throw StoreError(.conflict, "\(request.contributor) already has a commitment for \(request.fiscalYear)")
+                    throw StoreError(
+                        .conflict, "\(request.contributor) already has a commitment for \(request.fiscalYear)")
                 }
                 try await AuditRepository.record(
                     "commitment.recorded", actor: principal.subject,
-                    payload: CommitmentEvent(id: id, contributor: request.contributor, fiscalYear: request.fiscalYear,
+                    payload: CommitmentEvent(
+                        id: id, contributor: request.contributor, fiscalYear: request.fiscalYear,
                         amount: request.amount.decimalString),
                     on: connection, logger: logger)
-                guard let commitment = try await Self.list(id: id, fiscalYear: nil, contributor: nil, on: connection, logger: logger).first else {
+                guard
+                    let commitment = try await Self.list(
+                        id: id, fiscalYear: nil, contributor: nil, on: connection, logger: logger
+                    ).first
+                else {
                     preconditionFailure("commitment \(id) vanished inside its own transaction")
                 }
                 return commitment
@@ -65,22 +76,25 @@ public struct CommitmentService: Sendable {
     /// Commitments, optionally of one fiscal year or contributor, ordered by year and contributor.
     public func list(fiscalYear: Int?, contributor: String?) async throws -> [Commitment] {
         try await database.read { connection in
-            try await Self.list(id: nil, fiscalYear: fiscalYear, contributor: contributor, on: connection, logger: logger)
+            try await Self.list(
+                id: nil, fiscalYear: fiscalYear, contributor: contributor, on: connection, logger: logger)
         }
     }
 
-    static func list(id: UUID?, fiscalYear: Int?, contributor: String?, on connection: PostgresConnection,
-        logger: Logger) async throws -> [Commitment]
-    {
+    static func list(
+        id: UUID?, fiscalYear: Int?, contributor: String?, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [Commitment] {
         var bindings = PostgresBindings()
         bindings.append(id)
         bindings.append(fiscalYear)
         bindings.append(contributor)
-        let sql = selectColumns + """
-             WHERE ($1::uuid IS NULL OR m.id = $1) AND ($2::integer IS NULL OR m.fiscal_year = $2)
-               AND ($3::text IS NULL OR m.contributor = $3)
-             ORDER BY m.fiscal_year, m.contributor
-            """
+        let sql =
+            selectColumns + """
+                 WHERE ($1::uuid IS NULL OR m.id = $1) AND ($2::integer IS NULL OR m.fiscal_year = $2)
+                   AND ($3::text IS NULL OR m.contributor = $3)
+                 ORDER BY m.fiscal_year, m.contributor
+                """
         var commitments: [Commitment] = []
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         for try await row in rows.decode((UUID, String, Int, Int64, String, String, Date, Int64).self) {

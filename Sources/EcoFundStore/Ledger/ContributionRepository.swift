@@ -14,9 +14,10 @@ enum ContributionRepository {
           LEFT JOIN users ru ON ru.id = r.reversed_by
         """
 
-    static func insert(id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
-        on connection: PostgresConnection, logger: Logger) async throws
-    {
+    static func insert(
+        id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.query(
             """
             INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
@@ -41,20 +42,23 @@ enum ContributionRepository {
         bindings.append(filter.to?.description)
         bindings.append(filter.afterEntryID)
         bindings.append(filter.limit + 1)
-        let sql = selectColumns + """
-             WHERE ($1::text IS NULL OR c.contributor = $1)
-               AND ($2::date IS NULL OR c.value_date >= $2::date)
-               AND ($3::date IS NULL OR c.value_date <= $3::date)
-               AND ($4::bigint IS NULL OR c.entry_id < $4)
-             ORDER BY c.entry_id DESC
-             LIMIT $5
-            """
-        return try await decode(try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+        let sql =
+            selectColumns + """
+                 WHERE ($1::text IS NULL OR c.contributor = $1)
+                   AND ($2::date IS NULL OR c.value_date >= $2::date)
+                   AND ($3::date IS NULL OR c.value_date <= $3::date)
+                   AND ($4::bigint IS NULL OR c.entry_id < $4)
+                 ORDER BY c.entry_id DESC
+                 LIMIT $5
+                """
+        return try await decode(
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
     }
 
-    static func insertReversal(of id: UUID, entryID: Int64, reason: String, by principal: Principal,
-        on connection: PostgresConnection, logger: Logger) async throws
-    {
+    static func insertReversal(
+        of id: UUID, entryID: Int64, reason: String, by principal: Principal,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.query(
             """
             INSERT INTO contribution_reversals (contribution_id, entry_id, reason, reversed_by)

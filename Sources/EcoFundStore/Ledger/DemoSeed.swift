@@ -50,13 +50,15 @@ public enum DemoSeed {
                     ecologicalArea: try ExactDecimal(parsing: area, at: ""),
                     envSpendingPerCapita: try ExactDecimal(parsing: spending, at: ""))
                 try await JurisdictionService.upsert(
-                    jurisdiction, contributor: contributors.contains(code), actor: subject, on: connection, logger: logger)
+                    jurisdiction, contributor: contributors.contains(code), actor: subject, on: connection,
+                    logger: logger)
             }
             let id = UUID()
             try await connection.query(
                 "INSERT INTO users (id, subject, role) VALUES (\(id), \(subject), 'admin') ON CONFLICT (subject) DO NOTHING",
                 logger: logger)
-            try await AuditRepository.record("user.created", actor: subject, payload: ["subject": subject], on: connection, logger: logger)
+            try await AuditRepository.record(
+                "user.created", actor: subject, payload: ["subject": subject], on: connection, logger: logger)
             for try await userID in try await connection.query(
                 "SELECT id FROM users WHERE subject = \(subject)", logger: logger
             ).decode(UUID.self) {
@@ -73,7 +75,8 @@ public enum DemoSeed {
         for (contributor, amount) in [("beijing", "300000000.00"), ("tianjin", "100000000.00")] {
             let request = try CommitmentRequest(
                 contributor: contributor, fiscalYear: 2025, amount: amount, currency: "CNY", memo: "demo pledge")
-            _ = try await commitments.create(request, by: principal, idempotencyKey: "demo-commitment-\(contributor)-2025")
+            _ = try await commitments.create(
+                request, by: principal, idempotencyKey: "demo-commitment-\(contributor)-2025")
         }
         let ledger = LedgerService(database: database)
         let contributions = [

@@ -5,9 +5,10 @@ import PostgresNIO
 /// SQL for journal entries, lines and stored balances. Balances move only through the line trigger.
 enum JournalRepository {
     /// Inserts an entry and its lines in one statement; returns the entry id.
-    static func insert(_ entry: JournalEntry, recordedBy actor: String, on connection: PostgresConnection,
-        logger: Logger) async throws -> Int64
-    {
+    static func insert(
+        _ entry: JournalEntry, recordedBy actor: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int64 {
         let accounts = entry.lines.map(\.account.description)
         let sides = entry.lines.map(\.side.rawValue)
         let amounts = entry.lines.map(\.amount.fen)
@@ -76,7 +77,8 @@ enum JournalRepository {
             guard let kind = AccountCode.Kind(rawValue: type) else {
                 preconditionFailure("account \(code) has type \(type), which the schema does not allow")
             }
-            balances.append(AccountBalance(code: code, kind: kind, debits: Money(fen: debits), credits: Money(fen: credits)))
+            balances.append(
+                AccountBalance(code: code, kind: kind, debits: Money(fen: debits), credits: Money(fen: credits)))
         }
         return balances
     }
@@ -104,9 +106,10 @@ enum JournalRepository {
 
 /// SQL for audit events: one per state change, in the same transaction (DESIGN.md invariant 6).
 enum AuditRepository {
-    static func record(_ type: String, actor: String, payload: some Encodable & Sendable,
-        on connection: PostgresConnection, logger: Logger) async throws
-    {
+    static func record(
+        _ type: String, actor: String, payload: some Encodable & Sendable,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let json = String(decoding: try JSONCoding.encoder.encode(payload), as: UTF8.self)
         try await connection.query(
             "INSERT INTO audit_events (type, actor, payload) VALUES (\(type), \(actor), \(json)::jsonb)",

@@ -23,9 +23,11 @@ public struct JurisdictionService: Sendable {
     }
 
     public func get(_ code: String) async throws -> Jurisdiction {
-        guard let found = try await database.read({ connection in
-            try await Self.select(code: code, on: connection, logger: logger).first
-        }) else {
+        guard
+            let found = try await database.read({ connection in
+                try await Self.select(code: code, on: connection, logger: logger).first
+            })
+        else {
             throw StoreError(.notFound, "no jurisdiction \(code)")
         }
         return found
@@ -33,18 +35,22 @@ public struct JurisdictionService: Sendable {
 
     /// Creates or updates a jurisdiction (admin). `contributor: true` opens its `contributions:{code}` account;
     /// accounts are never closed, so `false` leaves an existing one as it is.
-    public func put(_ jurisdiction: Jurisdiction, contributor: Bool, by principal: Principal) async throws -> Jurisdiction {
+    public func put(_ jurisdiction: Jurisdiction, contributor: Bool, by principal: Principal) async throws
+        -> Jurisdiction
+    {
         try principal.require(.admin, to: "change reference data")
         try jurisdiction.validate()
         return try await database.transaction { connection in
-            try await Self.upsert(jurisdiction, contributor: contributor, actor: principal.subject, on: connection, logger: logger)
+            try await Self.upsert(
+                jurisdiction, contributor: contributor, actor: principal.subject, on: connection, logger: logger)
             return jurisdiction
         }
     }
 
-    static func upsert(_ jurisdiction: Jurisdiction, contributor: Bool, actor: String,
-        on connection: PostgresConnection, logger: Logger) async throws
-    {
+    static func upsert(
+        _ jurisdiction: Jurisdiction, contributor: Bool, actor: String,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
         if let parent = jurisdiction.parent {
             guard try await select(code: parent, on: connection, logger: logger).first?.level == .province else {
                 throw ValidationError(.unknownReference, at: "/parent", "\(parent) is not a known province")
@@ -70,11 +76,13 @@ public struct JurisdictionService: Sendable {
                 """, logger: logger)
         }
         try await AuditRepository.record(
-            "jurisdiction.updated", actor: actor, payload: JurisdictionEvent(jurisdiction: jurisdiction, contributor: contributor),
+            "jurisdiction.updated", actor: actor,
+            payload: JurisdictionEvent(jurisdiction: jurisdiction, contributor: contributor),
             on: connection, logger: logger)
     }
 
-    static func select(code: String?, on connection: PostgresConnection, logger: Logger) async throws -> [Jurisdiction] {
+    static func select(code: String?, on connection: PostgresConnection, logger: Logger) async throws -> [Jurisdiction]
+    {
         var bindings = PostgresBindings()
         bindings.append(code)
         let sql = selectColumns + " WHERE $1::text IS NULL OR code = $1 ORDER BY level DESC, parent NULLS FIRST, code"

@@ -31,7 +31,10 @@ public struct LedgerService: Sendable {
                 on: connection, logger: logger
             ) {
                 let account = AccountCode.contributions(request.contributor)
-                guard try await JournalRepository.currentBalances([account], on: connection, logger: logger)[account.description] != nil else {
+                guard
+                    try await JournalRepository.currentBalances([account], on: connection, logger: logger)[
+                        account.description] != nil
+                else {
                     throw ValidationError(
                         .unknownReference, at: "/contributor",
                         "\(request.contributor) is not a contributor to the fund (no account \(account))")
@@ -39,13 +42,17 @@ public struct LedgerService: Sendable {
                 let entry = JournalEntry.contribution(
                     from: request.contributor, amount: request.amount, valueDate: request.valueDate,
                     memo: "contribution \(request.reference)")
-                let entryID = try await JournalRepository.insert(entry, recordedBy: principal.subject, on: connection, logger: logger)
+                let entryID = try await JournalRepository.insert(
+                    entry, recordedBy: principal.subject, on: connection, logger: logger)
                 let id = UUID()
-                try await ContributionRepository.insert(id: id, request, entryID: entryID, by: principal, on: connection, logger: logger)
+                try await ContributionRepository.insert(
+                    id: id, request, entryID: entryID, by: principal, on: connection, logger: logger)
                 try await AuditRepository.record(
                     "contribution.recorded", actor: principal.subject,
-                    payload: ContributionEvent(id: id, entryID: entryID, request: request), on: connection, logger: logger)
-                guard let contribution = try await ContributionRepository.find(id: id, on: connection, logger: logger) else {
+                    payload: ContributionEvent(id: id, entryID: entryID, request: request), on: connection,
+                    logger: logger)
+                guard let contribution = try await ContributionRepository.find(id: id, on: connection, logger: logger)
+                else {
                     preconditionFailure("contribution \(id) vanished inside its own transaction")
                 }
                 return contribution
@@ -57,16 +64,18 @@ public struct LedgerService: Sendable {
     ///
     /// - Throws: ``StoreError`` `.notFound`, `.conflict` when already reversed, `.fundInsufficient` when the money
     ///   has already gone out and `fund:cash` would fall below zero.
-    public func reverseContribution(id: UUID, _ request: ReversalRequest, by principal: Principal,
-        idempotencyKey: String?, today: CalendarDate) async throws -> Keyed<Contribution>
-    {
+    public func reverseContribution(
+        id: UUID, _ request: ReversalRequest, by principal: Principal,
+        idempotencyKey: String?, today: CalendarDate
+    ) async throws -> Keyed<Contribution> {
         try principal.require(.finance, .admin, to: "reverse contributions")
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "reverseContribution:\(id)", request: request, principal: principal,
                 on: connection, logger: logger
             ) {
-                guard let original = try await ContributionRepository.find(id: id, on: connection, logger: logger) else {
+                guard let original = try await ContributionRepository.find(id: id, on: connection, logger: logger)
+                else {
                     throw StoreError(.notFound, "no contribution \(id)")
                 }
                 try principal.requireActsFor(original.contributor, to: "reverse a contribution")
@@ -75,7 +84,9 @@ public struct LedgerService: Sendable {
                 }
                 let valueDate = request.valueDate ?? today
                 guard valueDate >= original.valueDate else {
-                    throw ValidationError(.invalidDate, at: "/valueDate", "must not be before the contribution's value date \(original.valueDate)")
+                    throw ValidationError(
+                        .invalidDate, at: "/valueDate",
+                        "must not be before the contribution's value date \(original.valueDate)")
                 }
                 let cash = try await JournalRepository.currentBalances([.fundCash], on: connection, logger: logger)
                 guard let held = cash[AccountCode.fundCash.description], held >= original.amount else {
@@ -83,15 +94,19 @@ public struct LedgerService: Sendable {
                 }
                 let entry = JournalEntry.contribution(
                     from: original.contributor, amount: original.amount, valueDate: original.valueDate, memo: ""
-                ).reversal(of: original.entryID, valueDate: valueDate, memo: "reversal of contribution \(original.reference)")
-                let entryID = try await JournalRepository.insert(entry, recordedBy: principal.subject, on: connection, logger: logger)
+                ).reversal(
+                    of: original.entryID, valueDate: valueDate, memo: "reversal of contribution \(original.reference)")
+                let entryID = try await JournalRepository.insert(
+                    entry, recordedBy: principal.subject, on: connection, logger: logger)
                 try await ContributionRepository.insertReversal(
                     of: id, entryID: entryID, reason: request.reason, by: principal, on: connection, logger: logger)
                 try await AuditRepository.record(
                     "contribution.reversed", actor: principal.subject,
-                    payload: ReversalEvent(contributionID: id, entryID: entryID, reverses: original.entryID, request: request),
+                    payload: ReversalEvent(
+                        contributionID: id, entryID: entryID, reverses: original.entryID, request: request),
                     on: connection, logger: logger)
-                guard let reversed = try await ContributionRepository.find(id: id, on: connection, logger: logger) else {
+                guard let reversed = try await ContributionRepository.find(id: id, on: connection, logger: logger)
+                else {
                     preconditionFailure("contribution \(id) vanished inside its own transaction")
                 }
                 return reversed
@@ -100,9 +115,11 @@ public struct LedgerService: Sendable {
     }
 
     public func contribution(id: UUID) async throws -> Contribution {
-        guard let contribution = try await database.read({ connection in
-            try await ContributionRepository.find(id: id, on: connection, logger: logger)
-        }) else {
+        guard
+            let contribution = try await database.read({ connection in
+                try await ContributionRepository.find(id: id, on: connection, logger: logger)
+            })
+        else {
             throw StoreError(.notFound, "no contribution \(id)")
         }
         return contribution
@@ -127,9 +144,11 @@ public struct LedgerService: Sendable {
     }
 
     public func account(_ code: String, asOf: CalendarDate?) async throws -> AccountBalance {
-        guard let balance = try await database.read({ connection in
-            try await JournalRepository.balances(codes: [code], asOf: asOf, on: connection, logger: logger).first
-        }) else {
+        guard
+            let balance = try await database.read({ connection in
+                try await JournalRepository.balances(codes: [code], asOf: asOf, on: connection, logger: logger).first
+            })
+        else {
             throw StoreError(.notFound, "no account \(code)")
         }
         return balance

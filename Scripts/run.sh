@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The main job: builds EcoFund Ledger, starts a private PostgreSQL under .data/ (unless DATABASE_URL is set),
+# migrates, loads the demo data, prints an admin token, and serves on 127.0.0.1:8080 until Ctrl-C.
+#
+# Environment (all optional):
+#   DATABASE_URL            use this database instead of the private one (the service's connection)
+#   DATABASE_MIGRATION_URL  the schema owner's connection for migrations and demo data (default: DATABASE_URL)
+#   ECOFUND_PORT            HTTP port (default 8080)        ECOFUND_PG_PORT  private PostgreSQL port (default 54329)
+#   ECOFUND_BUILD           debug (default) or release
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+
+ensure_packages
+
+configuration=${ECOFUND_BUILD:-debug}
+say "building ($configuration; the first build takes several minutes)"
+swift build -c "$configuration" --product ecofund
+binary="$ROOT/.build/$configuration/ecofund"
+
+mkdir -p "$ROOT/.data"
+chmod 755 "$ROOT/.data"
+started_cluster=""
+if [ -z "${DATABASE_URL:-}" ]; then
+    cluster="$ROOT/.data/pg"
+    pg_port=$(pg_running_port "$cluster")
+    if [ -z "$pg_port" ]; then
+        pg_port=${ECOFUND_PG_PORT:-54329}
+        say "starting the private PostgreSQL in .data/pg on 127.0.0.1:$pg_port"
+        pg_start "$cluster" "$pg_port"
+        started_cluster=$cluster
+    else
+        say "the private PostgreSQL in .data/pg is already running on 127.0.0.1:$pg_port"
+    fi
+    if ! psql -h 127.0.0.1 -p "$pg_port" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'ecofund'" | grep -q 1; then
+        psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE ecofund" >/dev/null
+    fi
+    export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$pg_port/ecofund"
+    # The service connects as the least-privileged ecofund_app role (created by the first migration).
+    export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$pg_port/ecofund"
+fi
+stop_cluster() { [ -n "$started_cluster" ] && pg_stop "$started_cluster"; }
+trap stop_cluster EXIT
+
+export ECOFUND_SCHEMA_DIR="$ROOT/Schema"
+export ECOFUND_PORT=${ECOFUND_PORT:-8080}
+say "migrating"
+"$binary" migrate
+say "loading demo data"
+"$binary" seed-demo
+
+token=$("$binary" token create --role admin --subject admin 2>/dev/null)
+umask 077
+printf '%s\n' "$token" > "$ROOT/.data/admin-token"
+
+cat <<NEXT
+
+EcoFund Ledger is starting on http://127.0.0.1:$ECOFUND_PORT
+
+  Admin token (also in .data/admin-token; shown once, keep it secret):
+    $token
+
+  Try, in another terminal:
+    TOKEN=\$(cat .data/admin-token)
+    curl -s http://127.0.0.1:$ECOFUND_PORT/v1/jurisdictions -H "Authorization: Bearer \$TOKEN"
+    curl -s http://127.0.0.1:$ECOFUND_PORT/v1/reports/trial-balance -H "Authorization: Bearer \$TOKEN"
+  The README walks through recording a contribution. The API is described at /openapi.yaml.
+  Stop with Ctrl-C (the private PostgreSQL stops with it).
+
+NEXT
+
+"$binary" serve
