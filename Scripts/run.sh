@@ -39,8 +39,16 @@ if [ -z "${DATABASE_URL:-}" ]; then
     # The service connects as the least-privileged ecofund_app role (created by the first migration).
     export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$pg_port/ecofund"
 fi
-stop_cluster() { [ -n "$started_cluster" ] && pg_stop "$started_cluster"; }
-trap stop_cluster EXIT
+server=""
+cleanup() {
+    if [ -n "$server" ]; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+    if [ -n "$started_cluster" ]; then pg_stop "$started_cluster"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 export ECOFUND_SCHEMA_DIR="$ROOT/Schema"
 export ECOFUND_PORT=${ECOFUND_PORT:-8080}
@@ -69,4 +77,6 @@ EcoFund Ledger is starting on http://127.0.0.1:$ECOFUND_PORT
 
 NEXT
 
-"$binary" serve
+"$binary" serve &
+server=$!
+wait "$server"
