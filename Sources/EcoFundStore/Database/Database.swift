@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The service's access to PostgreSQL: a pool of connections and transactions with bounded retries.
 ///
@@ -15,6 +16,9 @@ public struct Database: Sendable {
     public static let idleInTransactionTimeoutMs = 30_000
     /// Time allowed to open one connection.
     public static let connectTimeoutSeconds: Int64 = 5
+    /// Longest wait for a pooled connection. A database that is down makes the pool wait for ever; after this the
+    /// request is answered 503 instead of hanging. Work already running on a connection is never cut short.
+    public static let leaseTimeoutSeconds: Int64 = 5
     /// Attempts of a transaction that failed with a serialization failure or deadlock.
     public static let transactionAttemptsMax = 5
 
@@ -31,13 +35,13 @@ public struct Database: Sendable {
     /// Serialization failures and deadlocks are retried up to ``transactionAttemptsMax`` times; errors thrown by
     /// `body` come back as themselves, database errors as ``StoreError`` where they mean something to a caller.
     public func transaction<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         var attempt = 1
         while true {
             do {
                 return try await translatingErrors {
-                    try await client.withConnection { connection in
+                    try await withLeasedConnection { connection in
                         try await connection.query("BEGIN", logger: logger)
                         do {
                             let result = try await body(connection)
@@ -60,11 +64,12 @@ public struct Database: Sendable {
     }
 
     /// Runs read-only work on one pooled connection, outside an explicit transaction.
-    public func read<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws
+    public func read<Result: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> Result)
+        async throws
         -> Result
     {
         try await translatingErrors {
-            try await client.withConnection { connection in try await body(connection) }
+            try await withLeasedConnection { connection in try await body(connection) }
         }
     }
 
@@ -95,6 +100,45 @@ public struct Database: Sendable {
         }
     }
 
+    /// `client.withConnection`, giving up with ``StoreError/Code/unavailable`` if no connection is handed out
+    /// within ``leaseTimeoutSeconds``.
+    private func withLeasedConnection<Result: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let lease = Lease()
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    let acquired = lease.state.withLock { state in
+                        if state == .waiting { state = .acquired }
+                        return state == .acquired
+                    }
+                    guard acquired else { throw CancellationError() }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(Self.leaseTimeoutSeconds))
+                let timedOut = lease.state.withLock { state in
+                    if state == .waiting { state = .timedOut }
+                    return state == .timedOut
+                }
+                if timedOut {
+                    throw StoreError(
+                        .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
+                }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
+                }
+            }
+            preconditionFailure("the work task ends with a result or an error")
+        }
+    }
+
     private func translatingErrors<Result>(_ work: () async throws -> Result) async throws -> Result {
         do {
             return try await work()
@@ -110,6 +154,12 @@ public struct Database: Sendable {
             throw error
         }
     }
+}
+
+/// Whether a connection was handed out before the lease timeout, shared by the two tasks that race for it.
+private final class Lease: Sendable {
+    enum State: Sendable { case waiting, acquired, timedOut }
+    let state = Mutex(State.waiting)
 }
 
 extension PSQLError {
