@@ -1,0 +1,109 @@
+import BigInt
+
+/// An exact fraction of arbitrary-precision integers, always in lowest terms with a positive denominator.
+///
+/// Scores, weights and allocations are defined with exact rational arithmetic (DESIGN.md); this is that
+/// arithmetic. Two equal values always have equal numerators and denominators, so equal inputs give equal bytes.
+public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let numerator: BigInt
+    /// Always above zero.
+    public let denominator: BigInt
+
+    /// The most digits a decimal string may carry, before and after the point together.
+    public static let decimalDigitsMax = 30
+
+    public init(_ numerator: BigInt, _ denominator: BigInt = 1) {
+        precondition(denominator != 0, "division by zero")
+        let divisor = numerator.greatestCommonDivisor(with: denominator)
+        let sign: BigInt = denominator < 0 ? -1 : 1
+        self.numerator = sign * numerator / divisor
+        self.denominator = sign * denominator / divisor
+    }
+
+    public init(_ value: Int) { self.init(BigInt(value)) }
+
+    public static let zero = Rational(0)
+    public static let one = Rational(1)
+    public static let hundred = Rational(100)
+
+    /// Parses a decimal string such as `"0.30"`, `"-2.5"` or `"38"`: an optional minus, digits, optionally a
+    /// point and more digits. No exponent, no plus sign, no spaces.
+    public init?(decimal text: String) {
+        var body = Substring(text)
+        let negative = body.first == "-"
+        if negative { body = body.dropFirst() }
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty,
+            parts.count == 1 || !parts[1].isEmpty,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+            parts.reduce(0, { $0 + $1.count }) <= Self.decimalDigitsMax
+        else { return nil }
+        let fraction = parts.count == 2 ? parts[1] : ""
+        guard let digits = BigInt(String(whole) + String(fraction)) else { return nil }
+        self.init(negative ? -digits : digits, BigInt(10).power(fraction.count))
+    }
+
+    public var isInteger: Bool { denominator == 1 }
+
+    public static func + (lhs: Rational, rhs: Rational) -> Rational {
+        Rational(lhs.numerator * rhs.denominator + rhs.numerator * lhs.denominator, lhs.denominator * rhs.denominator)
+    }
+
+    public static func - (lhs: Rational, rhs: Rational) -> Rational {
+        Rational(lhs.numerator * rhs.denominator - rhs.numerator * lhs.denominator, lhs.denominator * rhs.denominator)
+    }
+
+    public static func * (lhs: Rational, rhs: Rational) -> Rational {
+        Rational(lhs.numerator * rhs.numerator, lhs.denominator * rhs.denominator)
+    }
+
+    /// Divides; dividing by zero is a programmer error (callers check sums before dividing by them).
+    public static func / (lhs: Rational, rhs: Rational) -> Rational {
+        precondition(rhs.numerator != 0, "division by zero")
+        return Rational(lhs.numerator * rhs.denominator, lhs.denominator * rhs.numerator)
+    }
+
+    public static func < (lhs: Rational, rhs: Rational) -> Bool {
+        lhs.numerator * rhs.denominator < rhs.numerator * lhs.denominator
+    }
+
+    /// The largest integer not above the value.
+    public var floor: BigInt {
+        let (quotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+
+    /// `min(max(self, low), high)`.
+    public func clamped(to range: ClosedRange<Rational>) -> Rational {
+        Swift.min(Swift.max(self, range.lowerBound), range.upperBound)
+    }
+
+    /// Rounds to `scale` decimals, halves away from zero ("half-up" as accountants mean it), and writes the
+    /// result with exactly `scale` decimals: `72.345` → `"72.35"`, `-0.125` → `"-0.13"`.
+    public func decimalString(scale: Int) -> String {
+        precondition(scale >= 0 && scale <= Self.decimalDigitsMax, "scale out of range")
+        let factor = BigInt(10).power(scale)
+        let magnitude =
+            Rational(numerator.magnitude == 0 ? 0 : BigInt(numerator.magnitude), denominator) * Rational(factor)
+        let rounded = (magnitude + Rational(1, 2)).floor
+        var digits = String(rounded)
+        if scale > 0 {
+            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        }
+        return (numerator < 0 && rounded != 0 ? "-" : "") + digits
+    }
+
+    /// The value rounded half-up to `scale` decimals, as a rational.
+    public func rounded(scale: Int) -> Rational {
+        guard let value = Rational(decimal: decimalString(scale: scale)) else {
+            preconditionFailure("a formatted decimal always parses")
+        }
+        return value
+    }
+
+    /// `"3/8"`, or `"5"` for an integer: exact, for derivations a person can check by hand.
+    public var description: String {
+        isInteger ? String(numerator) : "\(numerator)/\(denominator)"
+    }
+}
