@@ -81,7 +81,9 @@ public func buildRouter(database: Database, logger: Logger) throws -> Router<Bas
     let handlers = Handlers(database: database)
     try handlers.registerHandlers(
         on: router,
-        middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(tokens: handlers.tokens)])
+        middlewares: [
+            ProblemMiddleware(logger: logger), EntityTagMiddleware(), AuthenticationMiddleware(tokens: handlers.tokens),
+        ])
     return router
 }
 

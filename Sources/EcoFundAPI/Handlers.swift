@@ -11,6 +11,7 @@ struct Handlers: APIProtocol {
     let commitments: CommitmentService
     let jurisdictions: JurisdictionService
     let tokens: TokenService
+    let assessment: AssessmentService
     /// Today's date in UTC, the default value date of reversals. A function so tests can fix it.
     let today: @Sendable () -> CalendarDate
 
@@ -20,6 +21,7 @@ struct Handlers: APIProtocol {
         self.commitments = CommitmentService(database: database)
         self.jurisdictions = JurisdictionService(database: database)
         self.tokens = TokenService(database: database)
+        self.assessment = AssessmentService(database: database)
         self.today = today
     }
 

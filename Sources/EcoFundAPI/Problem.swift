@@ -64,6 +64,7 @@ struct Problem: Error, Sendable, Equatable {
             case .notFound: .notFound
             case .conflict, .fundInsufficient: .conflict
             case .idempotencyKeyReused: .unprocessableContent
+            case .preconditionFailed: .preconditionFailed
             case .unavailable: .serviceUnavailable
             default: .internalServerError
             }

@@ -69,9 +69,9 @@ struct APIHarness: Sendable {
     /// Sends a request. `json` is sent as is, so tests can send what a careless or hostile client would.
     func call(
         _ method: HTTPRequest.Method, _ path: String, token: String?, key: String? = nil, json: String? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json", headers extra: HTTPFields = [:]
     ) async throws -> Reply {
-        var headers: HTTPFields = [:]
+        var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
         if json != nil { headers[.contentType] = contentType }

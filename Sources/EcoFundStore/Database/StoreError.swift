@@ -10,6 +10,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notFound = Code("not-found")
         /// The request conflicts with the current state, such as a second reversal (409).
         public static let conflict = Code("conflict")
+        /// The caller's `If-Match` is missing or no longer current (412): reread and try again.
+        public static let preconditionFailed = Code("precondition-failed")
         /// The fund or an account would go below zero (409). Final until more money arrives.
         public static let fundInsufficient = Code("fund-insufficient")
         /// An idempotency key was reused with a different body (422). Final.

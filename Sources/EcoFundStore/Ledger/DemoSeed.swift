@@ -36,6 +36,7 @@ public enum DemoSeed {
     public static func load(into database: Database) async throws {
         let principal = try await loadReferenceData(into: database)
         try await loadActivity(into: database, as: principal)
+        try await loadAssessment(into: database, as: principal)
     }
 
     /// The jurisdictions and the contributors' accounts, and the admin user that recorded them.
@@ -90,5 +91,79 @@ public enum DemoSeed {
                 memo: "demo contribution")
             _ = try await ledger.recordContribution(request, by: principal, idempotencyKey: "demo-\(reference)")
         }
+    }
+}
+
+extension DemoSeed {
+    /// A green performance scheme drawn from China's 2016 Green Development Indicator System: code, name, nameZh,
+    /// weight, direction, floor, ceiling, unit. Floors and ceilings are illustrative scoring ranges.
+    static let indicators: [(String, String, String, String, IndicatorScheme.Direction, String, String, String)] = [
+        (
+            "energyIntensityCut", "Energy use per unit of GDP, reduction", "单位GDP能耗降低率", "0.15", .higherIsBetter, "0",
+            "6", "%"
+        ),
+        (
+            "co2IntensityCut", "CO2 emissions per unit of GDP, reduction", "单位GDP二氧化碳排放降低率", "0.15", .higherIsBetter,
+            "0", "7", "%"
+        ),
+        ("pm25", "PM2.5 annual mean concentration", "细颗粒物(PM2.5)年均浓度", "0.20", .lowerIsBetter, "25", "75", "µg/m³"),
+        ("goodAirDays", "Share of days with good air quality", "空气质量优良天数比率", "0.15", .higherIsBetter, "50", "90", "%"),
+        ("forestCoverage", "Forest coverage", "森林覆盖率", "0.10", .higherIsBetter, "10", "60", "%"),
+        (
+            "envSpendingShare", "Environmental spending in the general budget", "节能环保支出占一般公共预算支出比重", "0.10",
+            .higherIsBetter, "1", "6", "%"
+        ),
+        (
+            "surfaceWaterGood", "Surface water at or better than Class III", "地表水达到或好于III类水体比例", "0.15",
+            .higherIsBetter, "40", "100", "%"
+        ),
+    ]
+
+    /// ILLUSTRATIVE 2025 values, in the order of ``indicators``: plausible, not official statistics.
+    static let values2025: [(String, [String])] = [
+        ("beijing", ["3.5", "4.2", "30", "78.1", "44.8", "5.3", "75.0"]),
+        ("tianjin", ["3.0", "3.8", "37", "70.4", "12.1", "2.3", "55.0"]),
+        ("shijiazhuang", ["3.2", "4.0", "45", "62.5", "37.0", "3.6", "70.0"]),
+        ("tangshan", ["2.4", "3.1", "43", "66.0", "36.5", "3.1", "65.0"]),
+        ("qinhuangdao", ["3.8", "4.5", "30", "80.0", "53.0", "4.2", "85.0"]),
+        ("handan", ["2.6", "3.3", "48", "60.2", "30.0", "3.0", "60.0"]),
+        ("xingtai", ["2.9", "3.5", "46", "61.3", "32.0", "3.2", "58.0"]),
+        ("baoding", ["3.4", "4.1", "41", "66.8", "39.0", "4.0", "72.0"]),
+        ("zhangjiakou", ["4.5", "5.2", "23", "86.3", "50.0", "5.1", "95.0"]),
+        ("chengde", ["4.1", "4.8", "25", "84.9", "60.2", "5.4", "96.0"]),
+        ("cangzhou", ["3.0", "3.7", "42", "68.0", "20.0", "3.3", "50.0"]),
+        ("langfang", ["3.3", "4.0", "38", "70.0", "33.0", "3.7", "62.0"]),
+        ("hengshui", ["2.8", "3.4", "44", "65.5", "31.0", "3.0", "57.0"]),
+    ]
+
+    /// The `jjj-green` scheme and a finalized period `2025` scoring every demo jurisdiction but Hebei itself.
+    static func loadAssessment(into database: Database, as principal: Principal) async throws {
+        let service = AssessmentService(database: database)
+        var parsed: [IndicatorScheme.Indicator] = []
+        var texts: [IndicatorTexts] = []
+        for (code, name, nameZh, weight, direction, floor, ceiling, unit) in indicators {
+            parsed.append(
+                IndicatorScheme.Indicator(
+                    code: code, name: name, nameZh: nameZh, weight: try parseDecimal(weight, at: ""),
+                    direction: direction, floor: try parseDecimal(floor, at: ""),
+                    ceiling: try parseDecimal(ceiling, at: ""), unit: unit))
+            texts.append(IndicatorTexts(weight: weight, floor: floor, ceiling: ceiling))
+        }
+        let scheme = try IndicatorScheme(
+            code: "jjj-green", version: 1, name: "Beijing–Tianjin–Hebei green performance", indicators: parsed)
+        let published = try await service.createScheme(
+            scheme, texts: texts, by: principal, idempotencyKey: "demo-scheme-jjj-green")
+        let period = try await service.createPeriod(
+            code: "2025", schemeCode: published.value.code, schemeVersion: published.value.version,
+            jurisdictions: values2025.map(\.0), by: principal, idempotencyKey: "demo-period-2025")
+        guard period.value.status == .open else { return }
+        for (jurisdiction, values) in values2025 {
+            if (try? await service.score(period: "2025", jurisdiction: jurisdiction)) != nil { continue }
+            let input = AssessmentService.ScoreInput(
+                values: zip(indicators, values).map { (code: $0.0.0, value: $0.1) }, reason: nil)
+            _ = try await service.putScore(
+                period: "2025", jurisdiction: jurisdiction, input, ifMatch: nil, by: principal)
+        }
+        _ = try await service.finalize(period: "2025", by: principal, idempotencyKey: "demo-finalize-2025")
     }
 }

@@ -1,0 +1,262 @@
+import EcoFundCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The assessment office's work: schemes, periods, scores with revisions, finalize and reopen. Only `assessor`
+/// and `admin` may write; every write is one transaction with its audit event.
+public struct AssessmentService: Sendable {
+    let database: Database
+    var logger: Logger { database.logger }
+
+    public init(database: Database) { self.database = database }
+
+    /// A score as sent: indicator values in the order given, and the reason required of a revision.
+    public struct ScoreInput: Sendable, Hashable {
+        public let values: [(code: String, value: String)]
+        public let reason: String?
+
+        public init(values: [(code: String, value: String)], reason: String?) {
+            self.values = values
+            self.reason = reason
+        }
+
+        public static func == (lhs: ScoreInput, rhs: ScoreInput) -> Bool {
+            lhs.values.map(\.code) == rhs.values.map(\.code) && lhs.values.map(\.value) == rhs.values.map(\.value)
+                && lhs.reason == rhs.reason
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            for (code, value) in values {
+                hasher.combine(code)
+                hasher.combine(value)
+            }
+            hasher.combine(reason)
+        }
+    }
+
+    /// Publishes a scheme as the next version of its code.
+    public func createScheme(
+        _ scheme: IndicatorScheme, texts: [IndicatorTexts], by principal: Principal, idempotencyKey: String?
+    ) async throws -> Keyed<SchemeRecord> {
+        try principal.require(.assessor, .admin, to: "define indicator schemes")
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "createAssessmentScheme",
+                request: SchemeRequestFingerprint(scheme: scheme, texts: texts), principal: principal,
+                on: connection, logger: logger
+            ) {
+                try await AssessmentRepository.insertScheme(
+                    scheme, texts: texts, by: principal, on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// Every version of a scheme, oldest first.
+    public func schemeVersions(_ code: String) async throws -> [SchemeRecord] {
+        let versions = try await database.read { connection in
+            try await AssessmentRepository.schemes(code: code, version: nil, on: connection, logger: logger)
+        }
+        guard !versions.isEmpty else { throw StoreError(.notFound, "no assessment scheme \(code)") }
+        return versions
+    }
+
+    /// Opens a period under a scheme version (the latest when `schemeVersion` is nil) for some jurisdictions.
+    public func createPeriod(
+        code: String, schemeCode: String, schemeVersion: Int?, jurisdictions: [String], by principal: Principal,
+        idempotencyKey: String?
+    ) async throws -> Keyed<PeriodRecord> {
+        try principal.require(.assessor, .admin, to: "open assessment periods")
+        let request = PeriodRequestFingerprint(
+            code: code, schemeCode: schemeCode, schemeVersion: schemeVersion, jurisdictions: jurisdictions)
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "createAssessmentPeriod", request: request, principal: principal,
+                on: connection, logger: logger
+            ) {
+                try await AssessmentRepository.insertPeriod(request, by: principal, on: connection, logger: logger)
+                return try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
+            }
+        }
+    }
+
+    public func period(_ code: String) async throws -> PeriodRecord {
+        try await database.read { connection in
+            try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
+        }
+    }
+
+    /// Enters (no score yet: `ifMatch` must be nil) or revises (`ifMatch` = the current ETag, and a reason) a
+    /// jurisdiction's indicator values. Returns the new revision and whether it is the first.
+    public func putScore(
+        period code: String, jurisdiction: String, _ input: ScoreInput, ifMatch: String?, by principal: Principal
+    ) async throws -> (score: ScoreRecord, created: Bool) {
+        try principal.require(.assessor, .admin, to: "enter assessment scores")
+        return try await database.transaction { connection in
+            let period = try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
+            guard period.jurisdictions.contains(jurisdiction) else {
+                throw StoreError(.notFound, "\(jurisdiction) is not assessed in period \(code)")
+            }
+            if case .failure(let error) = period.status.after(.writeScore) { throw StoreError(.conflict, error.detail) }
+            let scheme = try await AssessmentRepository.requireScheme(
+                period.schemeCode, version: period.schemeVersion, on: connection, logger: logger)
+            let card = try ScoreCard(scheme: try scheme.scheme(), values: input.values)
+            let current = try await AssessmentRepository.latestScore(
+                period: code, jurisdiction: jurisdiction, scheme: scheme, on: connection, logger: logger)
+            try Self.checkPrecondition(current: current, ifMatch: ifMatch, reason: input.reason)
+            let revision = (current?.revision ?? 0) + 1
+            let record = try await AssessmentRepository.insertScore(
+                period: code, jurisdiction: jurisdiction, revision: revision, input: input, card: card, scheme: scheme,
+                by: principal, on: connection, logger: logger)
+            try await AuditRepository.record(
+                revision == 1 ? "assessment.score.entered" : "assessment.score.revised", actor: principal.subject,
+                payload: ScoreEvent(score: record, previous: current), on: connection, logger: logger)
+            return (record, revision == 1)
+        }
+    }
+
+    /// The If-Match rules: none for a first entry; the current ETag and a reason for a revision.
+    static func checkPrecondition(current: ScoreRecord?, ifMatch: String?, reason: String?) throws {
+        guard let current else {
+            if ifMatch != nil, ifMatch != "*" {
+                throw StoreError(.preconditionFailed, "there is no score yet, so If-Match cannot match")
+            }
+            return
+        }
+        guard let ifMatch else {
+            throw StoreError(
+                .preconditionFailed, "a score exists (ETag \(current.etag)); send it in If-Match to revise it")
+        }
+        guard ifMatch == current.etag else {
+            throw StoreError(
+                .preconditionFailed, "If-Match \(ifMatch) is not the current ETag \(current.etag); reread the score")
+        }
+        guard let reason, !reason.allSatisfy(\.isWhitespace) else {
+            throw ValidationError(.missingField, at: "/reason", "is required to revise a score")
+        }
+    }
+
+    public func score(period: String, jurisdiction: String) async throws -> ScoreRecord {
+        try await database.read { connection in
+            let record = try await AssessmentRepository.requirePeriod(period, on: connection, logger: logger)
+            let scheme = try await AssessmentRepository.requireScheme(
+                record.schemeCode, version: record.schemeVersion, on: connection, logger: logger)
+            guard
+                let score = try await AssessmentRepository.latestScore(
+                    period: period, jurisdiction: jurisdiction, scheme: scheme, on: connection, logger: logger)
+            else {
+                throw StoreError(.notFound, "\(jurisdiction) has no score in period \(period)")
+            }
+            return score
+        }
+    }
+
+    /// Every revision of a score, oldest first.
+    public func history(period: String, jurisdiction: String) async throws -> [ScoreRecord] {
+        try await database.read { connection in
+            let record = try await AssessmentRepository.requirePeriod(period, on: connection, logger: logger)
+            let scheme = try await AssessmentRepository.requireScheme(
+                record.schemeCode, version: record.schemeVersion, on: connection, logger: logger)
+            let revisions = try await AssessmentRepository.scores(
+                period: period, jurisdiction: jurisdiction, latestOnly: false, scheme: scheme, on: connection,
+                logger: logger)
+            guard !revisions.isEmpty else {
+                throw StoreError(.notFound, "\(jurisdiction) has no score in period \(period)")
+            }
+            return revisions
+        }
+    }
+
+    /// The period's current scores, best composite first (ties by jurisdiction code).
+    public func ranking(period: String) async throws -> (period: PeriodRecord, scores: [ScoreRecord]) {
+        try await database.read { connection in
+            let record = try await AssessmentRepository.requirePeriod(period, on: connection, logger: logger)
+            let scheme = try await AssessmentRepository.requireScheme(
+                record.schemeCode, version: record.schemeVersion, on: connection, logger: logger)
+            let scores = try await AssessmentRepository.scores(
+                period: period, jurisdiction: nil, latestOnly: true, scheme: scheme, on: connection, logger: logger)
+            let ranked = scores.sorted { lhs, rhs in
+                let (left, right) = (
+                    Rational(decimal: lhs.composite) ?? .zero, Rational(decimal: rhs.composite) ?? .zero
+                )
+                return left != right ? left > right : lhs.jurisdiction < rhs.jurisdiction
+            }
+            return (record, ranked)
+        }
+    }
+
+    /// Locks a period: scores can no longer be written, and disbursement rules may use it.
+    public func finalize(period code: String, by principal: Principal, idempotencyKey: String?) async throws
+        -> Keyed<PeriodRecord>
+    {
+        try await transition(code, action: .finalize, reason: nil, by: principal, idempotencyKey: idempotencyKey)
+    }
+
+    /// Reopens a finalized period, with a reason that is kept.
+    public func reopen(period code: String, reason: String, by principal: Principal, idempotencyKey: String?)
+        async throws -> Keyed<PeriodRecord>
+    {
+        try Text.validate(reason, at: "/reason", lengthMax: 500)
+        return try await transition(
+            code, action: .reopen, reason: reason, by: principal, idempotencyKey: idempotencyKey)
+    }
+
+    private func transition(
+        _ code: String, action: PeriodStatus.Action, reason: String?, by principal: Principal, idempotencyKey: String?
+    ) async throws -> Keyed<PeriodRecord> {
+        try principal.require(.assessor, .admin, to: "\(action.rawValue) assessment periods")
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "\(action.rawValue):\(code)", request: ["reason": reason ?? ""],
+                principal: principal, on: connection, logger: logger
+            ) {
+                try await AssessmentRepository.transition(
+                    code, action: action, reason: reason, by: principal, on: connection, logger: logger)
+                return try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
+            }
+        }
+    }
+}
+
+struct SchemeRequestFingerprint: Encodable, Sendable {
+    let code: String
+    let name: String
+    let indicators: [SchemeRecord.Indicator]
+
+    init(scheme: IndicatorScheme, texts: [IndicatorTexts]) {
+        self.code = scheme.code
+        self.name = scheme.name
+        self.indicators =
+            SchemeRecord(scheme: scheme, texts: texts, createdBy: "", createdAt: Date(timeIntervalSince1970: 0))
+            .indicators
+    }
+}
+
+struct PeriodRequestFingerprint: Encodable, Sendable {
+    let code: String
+    let schemeCode: String
+    let schemeVersion: Int?
+    let jurisdictions: [String]
+}
+
+struct ScoreEvent: Encodable, Sendable {
+    let period: String
+    let jurisdiction: String
+    let revision: Int
+    let values: [String: String]
+    let composite: String
+    let reason: String?
+    let previousValues: [String: String]?
+    let previousComposite: String?
+
+    init(score: ScoreRecord, previous: ScoreRecord?) {
+        self.period = score.period
+        self.jurisdiction = score.jurisdiction
+        self.revision = score.revision
+        self.values = Dictionary(uniqueKeysWithValues: score.lines.map { ($0.code, $0.value) })
+        self.composite = score.composite
+        self.reason = score.reason
+        self.previousValues = previous.map { Dictionary(uniqueKeysWithValues: $0.lines.map { ($0.code, $0.value) }) }
+        self.previousComposite = previous?.composite
+    }
+}
