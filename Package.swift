@@ -82,7 +82,11 @@ let package = Package(
             path: "Tests/EcoFundTesting",
             swiftSettings: strict
         ),
-        .testTarget(name: "EcoFundCoreTests", dependencies: ["EcoFundCore"], swiftSettings: strict),
+        .testTarget(
+            name: "EcoFundCoreTests",
+            dependencies: ["EcoFundCore", .product(name: "BigInt", package: "BigInt")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EcoFundStoreTests",
             dependencies: ["EcoFundStore", "EcoFundTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
