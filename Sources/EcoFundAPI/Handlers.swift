@@ -12,6 +12,7 @@ struct Handlers: APIProtocol {
     let jurisdictions: JurisdictionService
     let tokens: TokenService
     let assessment: AssessmentService
+    let disbursements: DisbursementService
     /// Today's date in UTC, the default value date of reversals. A function so tests can fix it.
     let today: @Sendable () -> CalendarDate
 
@@ -22,6 +23,7 @@ struct Handlers: APIProtocol {
         self.jurisdictions = JurisdictionService(database: database)
         self.tokens = TokenService(database: database)
         self.assessment = AssessmentService(database: database)
+        self.disbursements = DisbursementService(database: database)
         self.today = today
     }
 

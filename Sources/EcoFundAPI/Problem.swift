@@ -47,6 +47,10 @@ struct Problem: Error, Sendable, Equatable {
             self.init(.unauthorized, "unauthenticated", "a valid bearer token is required")
         case let error as AuthorizationError:
             self.init(.forbidden, "forbidden", error.detail)
+        case let error as MakerCheckerError:
+            self.init(.forbidden, "maker-checker", error.detail)
+        case let error as AllocationError:
+            self.init(.unprocessableContent, "allocation-infeasible", error.detail, pointer: error.pointer)
         case let error as StoreError:
             self.init(storeError: error)
         case let error as DecodingError:
@@ -75,6 +79,7 @@ struct Problem: Error, Sendable, Equatable {
         let underlying = error.underlyingError
         if underlying is ValidationError || underlying is StoreError || underlying is AuthorizationError
             || underlying is AuthenticationError || underlying is DecodingError || underlying is Problem
+            || underlying is MakerCheckerError || underlying is AllocationError
         {
             self.init(error: underlying)
         } else if error.httpStatus.kind == .clientError {

@@ -50,7 +50,7 @@ struct AuthenticationMiddleware: ServerMiddleware {
     /// Operations anyone may call without a token.
     static let publicOperations: Set<String> = ["getHealth", "getReadiness"]
     /// Operations that move money: a missing `Idempotency-Key` is a 400.
-    static let keyRequiredOperations: Set<String> = ["createContribution", "reverseContribution"]
+    static let keyRequiredOperations: Set<String> = ["createContribution", "reverseContribution", "proposeRun"]
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
     let tokens: TokenService

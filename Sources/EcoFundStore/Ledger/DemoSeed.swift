@@ -37,6 +37,7 @@ public enum DemoSeed {
         let principal = try await loadReferenceData(into: database)
         try await loadActivity(into: database, as: principal)
         try await loadAssessment(into: database, as: principal)
+        try await loadDisbursement(into: database, as: principal)
     }
 
     /// The jurisdictions and the contributors' accounts, and the admin user that recorded them.
@@ -165,5 +166,77 @@ extension DemoSeed {
                 period: "2025", jurisdiction: jurisdiction, input, ifMatch: nil, by: principal)
         }
         _ = try await service.finalize(period: "2025", by: principal, idempotencyKey: "demo-finalize-2025")
+    }
+}
+
+extension DemoSeed {
+    /// The `jjj-annual` rule: 80 % of the pool to Hebei's eleven cities, 20 % to the capital municipalities'
+    /// ecological areas; factors and bands as in DESIGN.md, bands set so the demo cities' scores fall in them.
+    static let annualRule = RuleDocument(
+        code: "jjj-annual", title: "Annual allocation, tilted toward Hebei",
+        pool: .init(kind: "shareOfAvailable", share: "0.80"),
+        tranches: [
+            .init(
+                name: "hebei-cities", share: "0.80",
+                recipients: [
+                    "shijiazhuang", "tangshan", "qinhuangdao", "handan", "xingtai", "baoding", "zhangjiakou", "chengde",
+                    "cangzhou", "langfang", "hengshui",
+                ]),
+            .init(name: "capital-ecological-areas", share: "0.20", recipients: ["beijing", "tianjin"]),
+        ],
+        factors: [
+            .init(key: "population", weight: "0.30"), .init(key: "envSpendingGap", weight: "0.30"),
+            .init(key: "greenScore", weight: "0.40"),
+        ],
+        assessmentPeriod: "2025",
+        scoreBands: [
+            .init(minScore: "80", multiplier: "1.20"), .init(minScore: "60", multiplier: "1.00"),
+            .init(minScore: "45", multiplier: "0.80"), .init(minScore: "40", multiplier: "0.50"),
+            .init(minScore: "0", multiplier: "0"),
+        ],
+        maxShareOfTranche: "0.60", missingScore: "withhold")
+
+    /// Publishes `jjj-annual` and takes one run through the whole cycle: proposed by a finance official,
+    /// approved and posted by an approver, every recipient's payment confirmed.
+    static func loadDisbursement(into database: Database, as admin: Principal) async throws {
+        let service = DisbursementService(database: database)
+        _ = try await service.publish(annualRule, by: admin, idempotencyKey: "demo-rule-jjj-annual")
+        let proposer = try await user(database, subject: "demo-finance", role: .finance, jurisdiction: "beijing")
+        let approver = try await user(database, subject: "demo-approver", role: .approver, jurisdiction: nil)
+        let valueDate = try CalendarDate(parsing: "2026-01-15", at: "")
+        let run = try await service.propose(
+            rule: "jjj-annual", version: 1, pool: nil, valueDate: valueDate, by: proposer,
+            idempotencyKey: "demo-run-2026-01")
+        let id = run.value.id
+        _ = try await service.transition(id, .approve, reason: nil, by: approver, idempotencyKey: "demo-approve")
+        _ = try await service.transition(id, .post, reason: nil, by: approver, idempotencyKey: "demo-post")
+        for (index, recipient) in run.value.allocation.allocations.enumerated() where recipient.amount.fen > 0 {
+            _ = try await service.confirmPayment(
+                id, recipient: recipient.recipient, bankReference: "PBOC-20260120-\(100 + index)",
+                valueDate: try CalendarDate(parsing: "2026-01-20", at: ""), by: approver,
+                idempotencyKey: "demo-pay-\(recipient.recipient)")
+        }
+    }
+
+    /// A demo user, created once, with an audit event like any other.
+    static func user(_ database: Database, subject: String, role: Role, jurisdiction: String?) async throws -> Principal
+    {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO users (id, subject, role, jurisdiction) VALUES (\(UUID()), \(subject), \(role.rawValue), \(jurisdiction))
+                ON CONFLICT (subject) DO NOTHING
+                """, logger: logger)
+            try await AuditRepository.record(
+                "user.created", actor: Self.subject, payload: ["subject": subject, "role": role.rawValue],
+                on: connection, logger: logger)
+            for try await id in try await connection.query(
+                "SELECT id FROM users WHERE subject = \(subject)", logger: logger
+            ).decode(UUID.self) {
+                return Principal(userID: id, subject: subject, role: role, jurisdiction: jurisdiction)
+            }
+            preconditionFailure("the demo user \(subject) vanished inside its own transaction")
+        }
     }
 }

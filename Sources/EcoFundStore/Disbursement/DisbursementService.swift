@@ -1,0 +1,291 @@
+import EcoFundCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Rules, previews and runs: money leaves only by a published rule, through a run that someone other than its
+/// proposer approved, and only while the fund holds enough.
+public struct DisbursementService: Sendable {
+    /// The most runs one list returns.
+    public static let listLimitMax = 100
+
+    let database: Database
+    var logger: Logger { database.logger }
+
+    public init(database: Database) { self.database = database }
+
+    /// Publishes a new immutable version of a rule (admin).
+    public func publish(_ document: RuleDocument, by principal: Principal, idempotencyKey: String?) async throws
+        -> Keyed<RuleRecord>
+    {
+        try principal.require(.admin, to: "publish allocation rules")
+        _ = try AllocationRule(document)
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "publishRule", request: document, principal: principal,
+                on: connection, logger: logger
+            ) {
+                try await RuleRepository.insert(document, by: principal, on: connection, logger: logger)
+            }
+        }
+    }
+
+    public func rules(_ code: String) async throws -> [RuleRecord] {
+        let versions = try await database.read { connection in
+            try await RuleRepository.rules(code: code, version: nil, on: connection, logger: logger)
+        }
+        guard !versions.isEmpty else { throw StoreError(.notFound, "no allocation rule \(code)") }
+        return versions
+    }
+
+    /// Computes an allocation from today's inputs with no side effects.
+    public func preview(rule code: String, version: Int?, pool: Money?, by principal: Principal) async throws
+        -> (rule: RuleRecord, allocation: Allocation, snapshot: RunSnapshot)
+    {
+        try principal.require(.finance, .approver, .admin, to: "preview allocations")
+        return try await database.read { connection in
+            let record = try await RuleRepository.require(code: code, version: version, on: connection, logger: logger)
+            let rule = try AllocationRule(record.document)
+            let snapshot = try await RuleRepository.snapshot(
+                for: rule, poolOverride: pool, on: connection, logger: logger)
+            return (record, try Allocator.allocate(rule, inputs: snapshot.inputs), snapshot)
+        }
+    }
+
+    /// Proposes a run: snapshots every input, computes the allocation and stores both.
+    public func propose(
+        rule code: String, version: Int?, pool: Money?, valueDate: CalendarDate, by principal: Principal,
+        idempotencyKey: String?
+    ) async throws -> Keyed<DisbursementRun> {
+        try principal.require(.finance, .approver, to: "propose disbursement runs")
+        let request = ProposeRequest(rule: code, version: version, poolFen: pool?.fen, valueDate: valueDate.description)
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "proposeRun", request: request, principal: principal,
+                on: connection, logger: logger
+            ) {
+                let record = try await RuleRepository.require(
+                    code: code, version: version, on: connection, logger: logger)
+                let rule = try AllocationRule(record.document)
+                let snapshot = try await RuleRepository.snapshot(
+                    for: rule, poolOverride: pool, on: connection, logger: logger)
+                let allocation = try Allocator.allocate(rule, inputs: snapshot.inputs)
+                let id = UUID()
+                try await RunRepository.insert(
+                    id: id, rule: record, snapshot: snapshot, allocation: allocation, valueDate: valueDate,
+                    by: principal, on: connection, logger: logger)
+                try await AuditRepository.record(
+                    "disbursement.run.proposed", actor: principal.subject,
+                    payload: RunEvent(
+                        id: id, rule: record.code, ruleVersion: record.version, status: .proposed,
+                        pool: allocation.pool.decimalString, allocated: allocation.allocated.decimalString, reason: nil),
+                    on: connection, logger: logger)
+                return try await RunRepository.find(id, on: connection, logger: logger)
+            }
+        }
+    }
+
+    public func run(_ id: UUID) async throws -> DisbursementRun {
+        try await database.read { connection in try await RunRepository.find(id, on: connection, logger: logger) }
+    }
+
+    /// The newest runs first.
+    public func runs(limit: Int) async throws -> [DisbursementRun] {
+        try await database.read { connection in
+            var runs: [DisbursementRun] = []
+            for id in try await RunRepository.list(limit: limit, on: connection, logger: logger) {
+                runs.append(try await RunRepository.find(id, on: connection, logger: logger))
+            }
+            return runs
+        }
+    }
+
+    /// Approves, rejects, cancels or posts a run. Repeating what already happened answers with the run unchanged.
+    ///
+    /// - Throws: ``AuthorizationError`` (403) for anyone but an approver other than the proposer;
+    ///   ``StoreError`` `.conflict` for an illegal transition, `.fundInsufficient` when the fund cannot cover it.
+    public func transition(
+        _ id: UUID, _ action: RunStatus.Action, reason: String?, by principal: Principal, idempotencyKey: String?
+    ) async throws -> Keyed<DisbursementRun> {
+        try principal.require(.approver, to: "\(action.rawValue) disbursement runs")
+        if action == .reject || action == .cancel {
+            try Text.validate(reason ?? "", at: "/reason", lengthMax: 500)
+        }
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "\(action.rawValue):\(id)", request: ["reason": reason ?? ""],
+                principal: principal, on: connection, logger: logger
+            ) {
+                try await RunRepository.lockFund(on: connection, logger: logger)
+                let (status, proposer) = try await RunRepository.header(id, on: connection, logger: logger)
+                guard proposer != principal.userID else {
+                    throw MakerCheckerError(
+                        detail: "\(principal.subject) proposed run \(id) and may not \(action.rawValue) it")
+                }
+                switch status.outcome(of: action) {
+                case .failure(let error): throw StoreError(.conflict, error.description)
+                case .success(.alreadyDone), .success(.recordPayment):
+                    return try await RunRepository.find(id, on: connection, logger: logger)
+                case .success(.moveTo(let next)):
+                    try await move(id, from: status, to: next, reason: reason, by: principal, on: connection)
+                    return try await RunRepository.find(id, on: connection, logger: logger)
+                }
+            }
+        }
+    }
+
+    private func move(
+        _ id: UUID, from status: RunStatus, to next: RunStatus, reason: String?, by principal: Principal,
+        on connection: PostgresConnection
+    ) async throws {
+        let run = try await RunRepository.find(id, on: connection, logger: logger)
+        var postedEntry: Int64?
+        switch next {
+        case .approved:
+            let uncommitted = try await RunRepository.uncommittedFen(on: connection, logger: logger)
+            guard uncommitted >= run.allocated.fen else {
+                throw StoreError(
+                    .fundInsufficient,
+                    "run \(id) needs \(run.allocated); the fund has \(Money(fen: max(uncommitted, 0))) not yet committed"
+                )
+            }
+        case .posted:
+            if let entry = run.postingEntry(memo: "disbursement run \(id) (\(run.rule) v\(run.ruleVersion))") {
+                for recipient in run.allocation.allocations where recipient.amount.fen > 0 {
+                    try await Self.openRecipientAccounts(recipient.recipient, on: connection, logger: logger)
+                }
+                postedEntry = try await JournalRepository.insert(
+                    entry, recordedBy: principal.subject, on: connection, logger: logger)
+            }
+        case .proposed, .paid, .rejected, .cancelled:
+            break
+        }
+        try await RunRepository.setStatus(
+            id, from: status, to: next, approvedBy: next == .approved ? principal.userID : nil,
+            postedEntry: postedEntry,
+            on: connection, logger: logger)
+        try await RunRepository.insertTransition(
+            id, status: next, reason: reason, by: principal, on: connection, logger: logger)
+        try await AuditRepository.record(
+            "disbursement.run.\(next.rawValue)", actor: principal.subject,
+            payload: RunEvent(
+                id: id, rule: run.rule, ruleVersion: run.ruleVersion, status: next,
+                pool: run.allocation.pool.decimalString, allocated: run.allocated.decimalString, reason: reason),
+            on: connection, logger: logger)
+    }
+
+    /// Confirms that the bank paid a recipient: Dr `payable:{r}` / Cr `fund:cash`. The run is `paid` when every
+    /// recipient with an amount is. Confirming again with the same bank reference changes nothing.
+    public func confirmPayment(
+        _ id: UUID, recipient: String, bankReference: String, valueDate: CalendarDate, by principal: Principal,
+        idempotencyKey: String?
+    ) async throws -> Keyed<DisbursementRun> {
+        try principal.require(.approver, to: "confirm payments")
+        try Text.validate(bankReference, at: "/bankReference", lengthMax: 100)
+        let request = ["recipient": recipient, "bankReference": bankReference, "valueDate": valueDate.description]
+        return try await database.transaction { connection in
+            try await Idempotency.run(
+                key: idempotencyKey, operation: "confirmPayment:\(id)", request: request, principal: principal,
+                on: connection, logger: logger
+            ) {
+                try await RunRepository.lockFund(on: connection, logger: logger)
+                let run = try await RunRepository.find(id, on: connection, logger: logger)
+                guard let allocation = run.allocation.allocations.first(where: { $0.recipient == recipient }) else {
+                    throw ValidationError(
+                        .unknownReference, at: "/recipient", "\(recipient) is not a recipient of run \(id)")
+                }
+                if let paid = run.payments.first(where: { $0.recipient == recipient }) {
+                    guard paid.bankReference == bankReference else {
+                        throw StoreError(
+                            .conflict, "\(recipient) was already paid under bank reference \(paid.bankReference)")
+                    }
+                    return run
+                }
+                if case .failure(let error) = run.status.outcome(of: .confirmPayment) {
+                    throw StoreError(.conflict, error.description)
+                }
+                guard allocation.amount.fen > 0 else {
+                    throw ValidationError(
+                        .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id)")
+                }
+                let entry = JournalEntry.payment(
+                    to: recipient, amount: allocation.amount, valueDate: valueDate,
+                    memo: "payment of run \(id) to \(recipient), bank reference \(bankReference)")
+                let entryID = try await JournalRepository.insert(
+                    entry, recordedBy: principal.subject, on: connection, logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO disbursement_payments (run_id, recipient, amount_fen, bank_reference, entry_id, confirmed_by)
+                    VALUES (\(id), \(recipient), \(allocation.amount.fen), \(bankReference), \(entryID), \(principal.userID))
+                    """, logger: logger)
+                try await AuditRepository.record(
+                    "disbursement.payment.confirmed", actor: principal.subject,
+                    payload: PaymentEvent(
+                        run: id, recipient: recipient, amount: allocation.amount.decimalString,
+                        bankReference: bankReference, entryID: entryID),
+                    on: connection, logger: logger)
+                let unpaid = run.allocation.allocations.filter { candidate in
+                    candidate.amount.fen > 0 && candidate.recipient != recipient
+                        && !run.payments.contains { $0.recipient == candidate.recipient }
+                }
+                if unpaid.isEmpty {
+                    try await RunRepository.setStatus(id, from: .posted, to: .paid, on: connection, logger: logger)
+                    try await RunRepository.insertTransition(
+                        id, status: .paid, reason: nil, by: principal, on: connection, logger: logger)
+                    try await AuditRepository.record(
+                        "disbursement.run.paid", actor: principal.subject,
+                        payload: RunEvent(
+                            id: id, rule: run.rule, ruleVersion: run.ruleVersion, status: .paid,
+                            pool: run.allocation.pool.decimalString, allocated: run.allocated.decimalString, reason: nil
+                        ),
+                        on: connection, logger: logger)
+                }
+                return try await RunRepository.find(id, on: connection, logger: logger)
+            }
+        }
+    }
+
+    static func openRecipientAccounts(_ recipient: String, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        for account in [AccountCode.disbursements(recipient), .payable(recipient)] {
+            try await connection.query(
+                """
+                INSERT INTO accounts (code, type, jurisdiction, non_negative)
+                VALUES (\(account.description), \(account.kind.rawValue), \(recipient), \(account.isNonNegative))
+                ON CONFLICT (code) DO NOTHING
+                """, logger: logger)
+        }
+    }
+}
+
+/// A proposer acting on their own run (403 with its own problem type): no single person moves money.
+public struct MakerCheckerError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let detail: String
+    public var description: String { detail }
+}
+
+struct ProposeRequest: Codable, Sendable {
+    let rule: String
+    let version: Int?
+    let poolFen: Int64?
+    let valueDate: String
+}
+
+struct RunEvent: Encodable, Sendable {
+    let id: UUID
+    let rule: String
+    let ruleVersion: Int
+    let status: RunStatus
+    let pool: String
+    let allocated: String
+    let reason: String?
+}
+
+struct PaymentEvent: Encodable, Sendable {
+    let run: UUID
+    let recipient: String
+    let amount: String
+    let bankReference: String
+    let entryID: Int64
+}
