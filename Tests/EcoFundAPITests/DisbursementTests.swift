@@ -262,3 +262,43 @@ import Testing
         }
     }
 }
+
+@Suite struct RuleValidationTests {
+    static let valid =
+        #"{"code":"bad","title":"Bad","pool":{"kind":"fixed","amount":"100.00"},"tranches":[{"name":"hebei","share":"0.75","recipients":["chengde","tangshan"]},{"name":"capital","share":"0.25","recipients":["beijing","tianjin"]}],"factors":[{"key":"population","weight":"0.5"},{"key":"greenScore","weight":"0.5"}],"assessmentPeriod":"2025","scoreBands":[{"minScore":"60","multiplier":"1"},{"minScore":"0","multiplier":"0"}],"maxShareOfTranche":"0.6"}"#
+
+    @Test func badRuleDocumentsAre422NamingThePathAndStoreNothing() async throws {
+        try await APIHarness.with { api in
+            let cases: [(String, String, String, String)] = [
+                (
+                    "weights summing to 0.99", #""key":"greenScore","weight":"0.5""#,
+                    #""key":"greenScore","weight":"0.49""#, "/factors"
+                ),
+                ("shares not summing to 1", #""share":"0.25""#, #""share":"0.2""#, "/tranches"),
+                ("unknown factor", #""key":"greenScore""#, #""key":"gdp""#, "/factors/1/key"),
+                ("negative share", #""share":"0.25""#, #""share":"-0.25""#, "/tranches/1/share"),
+                (
+                    "empty tranche", #""recipients":["beijing","tianjin"]"#, #""recipients":[]"#,
+                    "/tranches/1/recipients"
+                ),
+                (
+                    "band not covering 0", #"{"minScore":"0","multiplier":"0"}"#,
+                    #"{"minScore":"10","multiplier":"0"}"#, "/scoreBands/1/minScore"
+                ),
+                ("infeasible cap", #""maxShareOfTranche":"0.6""#, #""maxShareOfTranche":"0.4""#, "/maxShareOfTranche"),
+                ("amount as number", #""amount":"100.00""#, #""amount":100"#, "/pool/amount"),
+            ]
+            for (name, original, replacement, pointer) in cases {
+                let body = Self.valid.replacingOccurrences(of: original, with: replacement)
+                #expect(body != Self.valid, "\(name): the replacement did not apply")
+                let reply = try await api.call(.post, "/v1/allocation-rules", token: api.tokens.admin, json: body)
+                #expect(reply.status == 422, "\(name): \(String(decoding: reply.body, as: UTF8.self))")
+                #expect(reply.problemPointer == pointer, "\(name)")
+            }
+            #expect(try await api.count("allocation_rules") == 0)
+            #expect(
+                try await api.call(.post, "/v1/allocation-rules", token: api.tokens.admin, json: Self.valid).status
+                    == 201)
+        }
+    }
+}

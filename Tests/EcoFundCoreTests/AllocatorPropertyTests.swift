@@ -75,7 +75,12 @@ struct SeededGenerator: RandomNumberGenerator {
                 .init(minScore: "60", multiplier: "0.8"), .init(minScore: "0", multiplier: "0"),
             ]
             : nil
-        let caps = [nil, "0.4", "0.5", "0.75"]
+        // Only caps that every tranche could meet if all its recipients were eligible; withholding may still make
+        // one infeasible, which the allocator must refuse.
+        let smallest = recipients.map(\.count).min() ?? 1
+        let caps = [nil, "0.4", "0.5", "0.75", "1"].filter { cap in
+            cap.map { Rational(smallest) * (Rational(decimal: $0) ?? .one) >= .one } ?? true
+        }
         let document = RuleDocument(
             code: "prop", title: "Property case \(seed)",
             pool: Bool.random(using: &random)

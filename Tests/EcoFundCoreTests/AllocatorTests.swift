@@ -166,10 +166,16 @@ import Testing
     }
 
     @Test func infeasibleCapsAndEmptyFactorsAreErrors() throws {
-        let capped = try Self.populationRule(pool: "1.00", recipients: ["aa", "bb"], cap: "0.4")
+        // Two recipients can never share a tranche at 0.4 each: refused when the rule is read.
+        let statically = #expect(throws: ValidationError.self) {
+            try Self.populationRule(pool: "1.00", recipients: ["aa", "bb"], cap: "0.4")
+        }
+        #expect(statically?.pointer == "/maxShareOfTranche")
+        // Three could, but cc's population is 0, so only two are eligible: refused when allocating.
+        let capped = try Self.populationRule(pool: "1.00", recipients: ["aa", "bb", "cc"], cap: "0.4")
         let inputs = AllocationInputs(
             availableFen: 100, poolOverride: nil,
-            jurisdictions: ["aa": Self.reference("1"), "bb": Self.reference("1")],
+            jurisdictions: ["aa": Self.reference("1"), "bb": Self.reference("1"), "cc": Self.reference("0")],
             scores: [:])
         let infeasible = #expect(throws: AllocationError.self) { try Allocator.allocate(capped, inputs: inputs) }
         #expect(infeasible?.pointer == "/maxShareOfTranche")

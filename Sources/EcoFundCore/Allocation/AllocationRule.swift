@@ -100,7 +100,7 @@ public struct AllocationRule: Hashable, Sendable {
     }
 
     /// The most recipients a rule may name across all tranches.
-    public static let recipientsMax = 200
+    public static let recipientsMax = 10_000
     /// The most tranches a rule may have.
     public static let tranchesMax = 20
 
@@ -150,6 +150,13 @@ public struct AllocationRule: Hashable, Sendable {
             let value = try parseDecimal(cap, at: "/maxShareOfTranche", "maxShareOfTranche")
             guard value > .zero, value <= .one else {
                 throw ValidationError(.invalidValue, at: "/maxShareOfTranche", "must be above 0 and at most 1")
+            }
+            // A cap that even a tranche whose every recipient is eligible cannot meet is wrong as written.
+            for (index, tranche) in tranches.enumerated() where Rational(tranche.recipients.count) * value < .one {
+                throw ValidationError(
+                    .invalidValue, at: "/maxShareOfTranche",
+                    "tranche \(index) (\(tranche.name)) has \(tranche.recipients.count) recipients; at \(cap) each they cannot receive all of it"
+                )
             }
             self.maxShareOfTranche = value
         } else {
