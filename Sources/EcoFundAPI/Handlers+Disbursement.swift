@@ -168,13 +168,16 @@ extension Wire {
                     withheld: recipient.withheld, withheldReason: recipient.withheldReason,
                     derivation: .init(
                         factors: derivation.factors.map {
-                            .init(key: $0.key, weight: $0.weight, value: $0.value, total: $0.total, share: $0.share)
+                            .init(
+                                key: $0.key, weight: $0.weight.description, value: $0.value.description,
+                                total: $0.total.description, share: $0.share.description)
                         },
-                        weightedShare: derivation.weightedShare, composite: derivation.composite,
-                        bandMinScore: derivation.bandMinScore, multiplier: derivation.multiplier,
-                        adjustedWeight: derivation.adjustedWeight, share: derivation.share,
-                        cappedShare: derivation.cappedShare, capped: derivation.capped,
-                        exactAmount: derivation.exactAmount, floorFen: derivation.floorFen,
+                        weightedShare: derivation.weightedShare.description, composite: derivation.composite,
+                        bandMinScore: derivation.bandMinScore?.description,
+                        multiplier: derivation.multiplier.description,
+                        adjustedWeight: derivation.adjustedWeight.description, share: derivation.share.description,
+                        cappedShare: derivation.cappedShare.description, capped: derivation.capped,
+                        exactAmount: derivation.exactAmount.description, floorFen: derivation.floorFen,
                         remainderFen: derivation.remainderFen))
             })
     }

@@ -17,7 +17,7 @@ struct EcoFund: AsyncParsableCommand {
             schema owner's connection for migrate and seed-demo; defaults to DATABASE_URL), ECOFUND_HOST,
             ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), LOG_LEVEL.
             """,
-        subcommands: [Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self])
+        subcommands: [Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Bench.self])
 }
 
 /// Reads the environment once.

@@ -135,7 +135,7 @@ struct SeededGenerator: RandomNumberGenerator {
                     #expect(
                         members.allSatisfy { Rational(Int($0.amount.fen)) <= Rational(ceiling) }, "seed \(seed): cap")
                     #expect(
-                        members.allSatisfy { Rational(decimalFraction: $0.derivation.cappedShare) <= cap },
+                        members.allSatisfy { $0.derivation.cappedShare.rational <= cap },
                         "seed \(seed)")
                 }
             }
@@ -150,6 +150,30 @@ struct SeededGenerator: RandomNumberGenerator {
             #expect(try Self.encoded(permuted) == Self.encoded(allocation), "seed \(seed): order matters")
         }
         #expect(computed > Self.cases / 2)
+    }
+
+    /// The production allocator (integers over shared denominators) gives exactly what the literal rational
+    /// transcription of the design gives: every amount and every derivation value.
+    @Test func equalsTheReferenceTranscriptionOfTheDesign() throws {
+        var compared = 0
+        for seed in UInt64(1)...UInt64(Self.cases) {
+            let example = Self.makeCase(seed: seed)
+            let rule = try AllocationRule(example.document)
+            let fast = Result { () throws(AllocationError) in try Allocator.allocate(rule, inputs: example.inputs) }
+            let reference = Result { () throws(AllocationError) in
+                try ReferenceAllocator.allocate(rule, inputs: example.inputs)
+            }
+            switch (fast, reference) {
+            case (.success(let fast), .success(let reference)):
+                #expect(fast == reference, "seed \(seed)")
+                compared += 1
+            case (.failure, .failure):
+                break
+            default:
+                Issue.record("seed \(seed): \(fast) but the reference gives \(reference)")
+            }
+        }
+        #expect(compared > Self.cases / 2)
     }
 
     /// Raising one recipient's score, everything else fixed, never lowers its exact share (its amount before
@@ -170,10 +194,9 @@ struct SeededGenerator: RandomNumberGenerator {
                 jurisdictions: example.inputs.jurisdictions,
                 scores: scores)
             guard let after = try? Allocator.allocate(rule, inputs: inputs) else { continue }
-            let exactBefore = Rational(decimalFraction: target.derivation.exactAmount)
-            let exactAfter = Rational(
-                decimalFraction: after.allocations.first { $0.recipient == target.recipient }?.derivation.exactAmount
-                    ?? "0")
+            let exactBefore = target.derivation.exactAmount.rational
+            let exactAfter =
+                after.allocations.first { $0.recipient == target.recipient }?.derivation.exactAmount.rational ?? .zero
             #expect(exactAfter >= exactBefore, "seed \(seed): \(target.recipient) \(exactBefore) → \(exactAfter)")
         }
     }

@@ -32,7 +32,7 @@ import Testing
         let allocation = try Allocator.allocate(rule, inputs: inputs)
         #expect(Self.amounts(allocation) == ["aa": 34, "bb": 33, "cc": 33])
         #expect(allocation.allocations.map(\.recipient) == ["aa", "bb", "cc"])
-        #expect(allocation.allocations.first?.derivation.exactAmount == "100/3")
+        #expect(allocation.allocations.first?.derivation.exactAmount.description == "100/3")
         #expect(allocation.allocations.map(\.derivation.remainderFen) == [1, 0, 0])
     }
 
@@ -48,10 +48,10 @@ import Testing
         let allocation = try Allocator.allocate(rule, inputs: inputs)
         #expect(Self.amounts(allocation) == ["aa": 501, "bb": 375, "cc": 125])
         let aa = try #require(allocation.allocations.first)
-        #expect(aa.derivation.share == "3/5")
-        #expect(aa.derivation.cappedShare == "1/2")
+        #expect(aa.derivation.share.description == "3/5")
+        #expect(aa.derivation.cappedShare.description == "1/2")
         #expect(aa.derivation.capped)
-        #expect(allocation.allocations[1].derivation.cappedShare == "3/8")
+        #expect(allocation.allocations[1].derivation.cappedShare.description == "3/8")
     }
 
     /// available 10000 fen, pool 0.8 of it = 8000; tranche hebei 0.75 → floor(6000) = 6000, capital the rest 2000.
@@ -96,9 +96,9 @@ import Testing
         #expect(zz.withheld)
         #expect(zz.withheldReason?.contains("50.00") == true)
         let xx = try #require(allocation.allocations.first { $0.recipient == "xx" })
-        #expect(xx.derivation.weightedShare == "119/344")
-        #expect(xx.derivation.share == "119/185")
-        #expect(xx.derivation.multiplier == "6/5")
+        #expect(xx.derivation.weightedShare.description == "119/344")
+        #expect(xx.derivation.share.description == "119/185")
+        #expect(xx.derivation.multiplier.description == "6/5")
         #expect(allocation.allocated.fen == 8000)
     }
 

@@ -1,109 +1,11 @@
 import BigInt
 
-/// What an allocation is computed from: everything a run snapshots, so that the same inputs give the same bytes.
-public struct AllocationInputs: Hashable, Sendable, Codable {
-    /// A jurisdiction's reference figures, as decimal strings.
-    public struct Reference: Hashable, Sendable, Codable {
-        public let population: String
-        public let ecologicalArea: String
-        public let envSpendingPerCapita: String
-
-        public init(population: String, ecologicalArea: String, envSpendingPerCapita: String) {
-            self.population = population
-            self.ecologicalArea = ecologicalArea
-            self.envSpendingPerCapita = envSpendingPerCapita
-        }
-    }
-
-    /// `fund:cash` − outstanding `payable:*` − approved runs not yet posted, in fen.
-    public let availableFen: Int64
-    /// When set, replaces the rule's pool.
-    public let poolOverride: Money?
-    /// Every jurisdiction's reference figures (envSpendingGap compares against all of them).
-    public let jurisdictions: [String: Reference]
-    /// Finalized composites of the rule's assessment period, as two-decimal strings.
-    public let scores: [String: String]
-
-    public init(availableFen: Int64, poolOverride: Money?, jurisdictions: [String: Reference], scores: [String: String])
-    {
-        self.availableFen = availableFen
-        self.poolOverride = poolOverride
-        self.jurisdictions = jurisdictions
-        self.scores = scores
-    }
-}
-
-/// The result of an allocation: every fen of the pool, tranche by tranche, with the working behind each amount.
-public struct Allocation: Hashable, Sendable, Codable {
-    public struct Tranche: Hashable, Sendable, Codable {
-        public let name: String
-        public let amount: Money
-        /// True when every recipient was withheld, so the tranche stays in the fund.
-        public let retained: Bool
-    }
-
-    /// Every intermediate value of DESIGN.md steps 3–7 for one recipient, exact (fractions or decimal strings).
-    public struct Derivation: Hashable, Sendable, Codable {
-        public struct Factor: Hashable, Sendable, Codable {
-            public let key: String
-            public let weight: String
-            /// v_rf
-            public let value: String
-            /// Σ v_f over the tranche's recipients
-            public let total: String
-            /// s_rf = value / total
-            public let share: String
-        }
-
-        public let factors: [Factor]
-        /// w_r = Σ weight × share
-        public let weightedShare: String
-        /// The finalized composite, when the rule uses scores and there is one.
-        public let composite: String?
-        /// The minScore of the band the composite falls in.
-        public let bandMinScore: String?
-        /// m_r
-        public let multiplier: String
-        /// a_r = w_r × m_r
-        public let adjustedWeight: String
-        /// q_r = a_r / Σ a_r, before the cap
-        public let share: String
-        /// q_r after the cap was applied (equal to `share` when no cap bound)
-        public let cappedShare: String
-        public let capped: Bool
-        /// T_k × q_r, exact
-        public let exactAmount: String
-        /// floor(exact amount), in fen
-        public let floorFen: Int64
-        /// 1 when this recipient received one of the fen left over by flooring, else 0
-        public let remainderFen: Int64
-    }
-
-    public struct Recipient: Hashable, Sendable, Codable {
-        public let recipient: String
-        public let tranche: String
-        public let amount: Money
-        public let withheld: Bool
-        public let withheldReason: String?
-        public let derivation: Derivation
-    }
-
-    public let pool: Money
-    public let tranches: [Tranche]
-    public let allocations: [Recipient]
-
-    /// Σ of the recipients' amounts; with the retained tranches, exactly the pool.
-    public var allocated: Money { allocations.reduce(Money.zero) { $0 + $1.amount } }
-}
-
-/// Why an allocation cannot be computed from these inputs (422, naming the rule path or the recipient).
-public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertible {
-    public let pointer: String
-    public let detail: String
-    public var description: String { "\(pointer): \(detail)" }
-}
-
 /// The allocator: pure, deterministic, exact. DESIGN.md "Allocation rules" is its definition.
+///
+/// Inside a tranche every quantity is an integer over a denominator shared by all recipients, so the work per
+/// recipient is a few integer multiplications and no fraction ever needs reducing: factor values v_rf = n_rf / D_f,
+/// weighted shares w_r = W_r / L, adjusted weights a_r = A_r / (L·M), shares q_r = A_r / ΣA. The test suite checks
+/// it against a literal rational transcription of the design (`ReferenceAllocator`) on hundreds of random rules.
 public enum Allocator {
     public static func allocate(_ rule: AllocationRule, inputs: AllocationInputs) throws(AllocationError) -> Allocation
     {
@@ -116,8 +18,8 @@ public enum Allocator {
             let amount = isLast ? pool - assigned : Int64((Rational(BigInt(pool)) * tranche.share).floor)
             assigned += amount
             let recipients = try allocate(tranche: tranche, at: index, amountFen: amount, rule: rule, inputs: inputs)
-            let retained = recipients.allSatisfy(\.withheld)
-            tranches.append(.init(name: tranche.name, amount: Money(fen: amount), retained: retained))
+            tranches.append(
+                .init(name: tranche.name, amount: Money(fen: amount), retained: recipients.allSatisfy(\.withheld)))
             allocations += recipients
         }
         let result = Allocation(pool: Money(fen: pool), tranches: tranches, allocations: allocations)
@@ -151,88 +53,82 @@ public enum Allocator {
         return pool
     }
 
+    /// One factor over a tranche: n_rf per recipient over the shared denominator D_f, and N_f = Σ n_rf.
+    struct FactorColumn {
+        let key: AllocationRule.FactorKey
+        let weight: Rational
+        let numerators: [BigInt]
+        let denominator: BigInt
+        let total: BigInt
+    }
+
     /// Steps 3–7 for one tranche.
     static func allocate(
         tranche: AllocationRule.Tranche, at index: Int, amountFen: Int64, rule: AllocationRule, inputs: AllocationInputs
     ) throws(AllocationError) -> [Allocation.Recipient] {
         let at = "/tranches/\(index)"
-        let values = try factorValues(tranche: tranche, at: at, rule: rule, inputs: inputs)
-        var totals: [AllocationRule.FactorKey: Rational] = [:]
-        for (key, _) in rule.factors {
-            let total = tranche.recipients.reduce(Rational.zero) { $0 + (values[$1]?[key] ?? .zero) }
-            guard total > .zero else {
-                throw AllocationError(
-                    pointer: at, detail: "factor \(key.rawValue) sums to 0 over tranche \(tranche.name)'s recipients")
-            }
-            totals[key] = total
+        let recipients = tranche.recipients
+        let columns = try factorColumns(tranche: tranche, at: at, rule: rule, inputs: inputs)
+        // w_r = Σ_f (p_f / q_f) × n_rf / N_f = W_r / L with L = lcm_f(q_f × N_f).
+        let scales = columns.map { $0.weight.denominator * $0.total }
+        let commonL = scales.reduce(BigInt(1)) { lcm($0, $1) }
+        let factorsOfL = zip(columns, scales).map { column, scale in column.weight.numerator * (commonL / scale) }
+        var weighted = [BigInt](repeating: 0, count: recipients.count)
+        for (column, factor) in zip(columns, factorsOfL) {
+            for position in recipients.indices { weighted[position] += factor * column.numerators[position] }
         }
-        var rows: [Row] = []
-        for recipient in tranche.recipients {
-            let weighted = rule.factors.reduce(Rational.zero) { sum, factor in
-                sum + factor.weight * ((values[recipient]?[factor.key] ?? .zero) / (totals[factor.key] ?? .one))
-            }
-            let (multiplier, band, composite, reason) = try self.multiplier(recipient, rule: rule, inputs: inputs)
-            rows.append(
-                Row(
-                    recipient: recipient, weighted: weighted, composite: composite, band: band, multiplier: multiplier,
-                    adjusted: weighted * multiplier, withheldReason: reason))
+        var multipliers: [(multiplier: Rational, band: Rational?, composite: Rational?, withheldReason: String?)] = []
+        for recipient in recipients { multipliers.append(try multiplier(recipient, rule: rule, inputs: inputs)) }
+        // a_r = w_r × μ_r / ν_r = A_r / (L × M) with M = lcm of the multipliers' denominators.
+        let commonM = multipliers.reduce(BigInt(1)) { lcm($0, $1.multiplier.denominator) }
+        let adjusted = recipients.indices.map { position in
+            let multiplier = multipliers[position].multiplier
+            return weighted[position] * multiplier.numerator * (commonM / multiplier.denominator)
         }
-        let adjustedTotal = rows.reduce(Rational.zero) { $0 + $1.adjusted }
-        var shares: [String: Rational] = [:]
-        var capped: [String: Rational] = [:]
-        if adjustedTotal > .zero {
-            for row in rows { shares[row.recipient] = row.adjusted / adjustedTotal }
-            capped = try applyCap(shares, cap: rule.maxShareOfTranche, tranche: tranche.name, at: at)
-        }
-        let amounts = largestRemainder(amountFen: adjustedTotal > .zero ? amountFen : 0, shares: capped)
-        return rows.map { row in
-            let share = shares[row.recipient] ?? .zero
-            let cappedShare = capped[row.recipient] ?? .zero
-            let exact = Rational(BigInt(adjustedTotal > .zero ? amountFen : 0)) * cappedShare
-            let (floorFen, remainderFen) = amounts[row.recipient] ?? (0, 0)
+        let adjustedTotal = adjusted.reduce(BigInt(0), +)
+        let placed = adjustedTotal > 0 ? amountFen : 0
+        let shares = try cappedShares(
+            adjusted: adjusted, total: adjustedTotal, cap: rule.maxShareOfTranche, tranche: tranche.name)
+        let amounts = largestRemainder(amountFen: placed, shares: shares, recipients: recipients)
+        return recipients.indices.map { position in
+            let (multiplier, band, composite, reason) = multipliers[position]
+            let share = adjustedTotal > 0 ? Exact(adjusted[position], adjustedTotal) : .zero
             let derivation = Allocation.Derivation(
-                factors: rule.factors.map { factor in
-                    let value = values[row.recipient]?[factor.key] ?? .zero
-                    let total = totals[factor.key] ?? .one
-                    return .init(
-                        key: factor.key.rawValue, weight: factor.weight.description, value: value.description,
-                        total: total.description, share: (value / total).description)
+                factors: columns.map { column in
+                    .init(
+                        key: column.key.rawValue, weight: Exact(column.weight),
+                        value: Exact(column.numerators[position], column.denominator),
+                        total: Exact(column.total, column.denominator),
+                        share: Exact(column.numerators[position], column.total))
                 },
-                weightedShare: row.weighted.description, composite: row.composite?.decimalString(scale: 2),
-                bandMinScore: row.band?.description, multiplier: row.multiplier.description,
-                adjustedWeight: row.adjusted.description, share: share.description,
-                cappedShare: cappedShare.description,
-                capped: cappedShare != share, exactAmount: exact.description, floorFen: floorFen,
-                remainderFen: remainderFen)
+                weightedShare: Exact(weighted[position], commonL), composite: composite?.decimalString(scale: 2),
+                bandMinScore: band.map { Exact($0) }, multiplier: Exact(multiplier),
+                adjustedWeight: Exact(adjusted[position], commonL * commonM), share: share,
+                cappedShare: shares.value(position), capped: shares.fixed.contains(position),
+                exactAmount: Exact(
+                    BigInt(placed) * shares.value(position).numerator, shares.value(position).denominator),
+                floorFen: amounts[position].floor, remainderFen: amounts[position].remainder)
             return Allocation.Recipient(
-                recipient: row.recipient, tranche: tranche.name, amount: Money(fen: floorFen + remainderFen),
-                withheld: row.multiplier == .zero, withheldReason: row.withheldReason, derivation: derivation)
+                recipient: recipients[position], tranche: tranche.name,
+                amount: Money(fen: amounts[position].floor + amounts[position].remainder),
+                withheld: multiplier == .zero, withheldReason: reason, derivation: derivation)
         }
     }
 
-    struct Row {
-        let recipient: String
-        let weighted: Rational
-        let composite: Rational?
-        let band: Rational?
-        let multiplier: Rational
-        let adjusted: Rational
-        let withheldReason: String?
-    }
-
-    /// Step 3: v_rf for every recipient of the tranche.
-    static func factorValues(
+    /// Step 3: each factor's values over the tranche, as integers over a shared denominator.
+    static func factorColumns(
         tranche: AllocationRule.Tranche, at: String, rule: AllocationRule, inputs: AllocationInputs
-    ) throws(AllocationError) -> [String: [AllocationRule.FactorKey: Rational]] {
+    ) throws(AllocationError) -> [FactorColumn] {
         let spending = inputs.jurisdictions.values.compactMap { Rational(decimal: $0.envSpendingPerCapita) }
         let highestSpending = spending.max() ?? .zero
-        var values: [String: [AllocationRule.FactorKey: Rational]] = [:]
-        for (position, recipient) in tranche.recipients.enumerated() {
-            guard let reference = inputs.jurisdictions[recipient] else {
-                throw AllocationError(pointer: "\(at)/recipients/\(position)", detail: "no jurisdiction \(recipient)")
-            }
-            var row: [AllocationRule.FactorKey: Rational] = [:]
-            for (key, _) in rule.factors {
+        var columns: [FactorColumn] = []
+        for (key, weight) in rule.factors {
+            var values: [Rational] = []
+            for (position, recipient) in tranche.recipients.enumerated() {
+                guard let reference = inputs.jurisdictions[recipient] else {
+                    throw AllocationError(
+                        pointer: "\(at)/recipients/\(position)", detail: "no jurisdiction \(recipient)")
+                }
                 let value: Rational?
                 switch key {
                 case .population: value = Rational(decimal: reference.population)
@@ -246,11 +142,19 @@ public enum Allocator {
                     throw AllocationError(
                         pointer: "\(at)/recipients/\(position)", detail: "\(recipient) has no usable \(key.rawValue)")
                 }
-                row[key] = value
+                values.append(value)
             }
-            values[recipient] = row
+            let denominator = values.reduce(BigInt(1)) { lcm($0, $1.denominator) }
+            let numerators = values.map { $0.numerator * (denominator / $0.denominator) }
+            let total = numerators.reduce(BigInt(0), +)
+            guard total > 0 else {
+                throw AllocationError(
+                    pointer: at, detail: "factor \(key.rawValue) sums to 0 over tranche \(tranche.name)'s recipients")
+            }
+            columns.append(
+                FactorColumn(key: key, weight: weight, numerators: numerators, denominator: denominator, total: total))
         }
-        return values
+        return columns
     }
 
     /// Step 4: the multiplier from the score bands, or the reason a recipient is withheld.
@@ -277,13 +181,35 @@ public enum Allocator {
         return (band.multiplier, band.minScore, composite, reason)
     }
 
-    /// Step 6: fix shares above the cap at the cap and share the excess among the others in proportion to their
-    /// shares, until none exceeds it.
-    static func applyCap(_ shares: [String: Rational], cap: Rational?, tranche: String, at: String)
-        throws(AllocationError) -> [String: Rational]
+    /// Shares after the cap: recipients in `fixed` hold the cap c = c_n / c_d; every other eligible recipient holds
+    /// room × A_r / ΣA_free, with room = 1 − c·|fixed|, written over the shared denominator c_d × ΣA_free.
+    struct CappedShares {
+        let adjusted: [BigInt]
+        let fixed: Set<Int>
+        let cap: Rational?
+        /// (c_d − c_n·|fixed|) and c_d × ΣA_free: free shares are roomNumerator × A_r / freeDenominator.
+        let roomNumerator: BigInt
+        let freeDenominator: BigInt
+
+        func value(_ position: Int) -> Exact {
+            if fixed.contains(position), let cap { return Exact(cap) }
+            guard freeDenominator > 0 else { return .zero }
+            return Exact(roomNumerator * adjusted[position], freeDenominator)
+        }
+    }
+
+    /// Steps 5–6: q_r = A_r / ΣA; shares above the cap are fixed at it and the excess is shared among the others in
+    /// proportion to their shares, until none exceeds it.
+    static func cappedShares(adjusted: [BigInt], total: BigInt, cap: Rational?, tranche: String)
+        throws(AllocationError) -> CappedShares
     {
-        guard let cap else { return shares }
-        let eligible = shares.filter { $0.value > .zero }
+        guard total > 0 else {
+            return CappedShares(adjusted: adjusted, fixed: [], cap: cap, roomNumerator: 0, freeDenominator: 0)
+        }
+        guard let cap else {
+            return CappedShares(adjusted: adjusted, fixed: [], cap: nil, roomNumerator: 1, freeDenominator: total)
+        }
+        let eligible = adjusted.indices.filter { adjusted[$0] > 0 }
         guard Rational(eligible.count) * cap >= .one else {
             throw AllocationError(
                 pointer: "/maxShareOfTranche",
@@ -291,40 +217,55 @@ public enum Allocator {
                     "tranche \(tranche) has \(eligible.count) eligible recipients; a cap of \(cap.decimalString(scale: 4)) "
                     + "each cannot place all of it")
         }
-        var fixed: Set<String> = []
-        var result = shares
+        var fixed: Set<Int> = []
+        var freeTotal = total
         while true {
-            let free = eligible.keys.filter { !fixed.contains($0) }
-            let room = Rational.one - cap * Rational(fixed.count)
-            let freeTotal = free.reduce(Rational.zero) { $0 + (eligible[$1] ?? .zero) }
-            for name in fixed { result[name] = cap }
-            for name in free { result[name] = freeTotal > .zero ? room * (eligible[name] ?? .zero) / freeTotal : .zero }
-            let over = free.filter { (result[$0] ?? .zero) > cap }
-            if over.isEmpty { return result }
-            fixed.formUnion(over)
+            let room = cap.denominator - cap.numerator * BigInt(fixed.count)
+            // room × A_r / (c_d × ΣA_free) > c_n / c_d  ⟺  room × A_r > c_n × ΣA_free
+            let over = eligible.filter { !fixed.contains($0) && room * adjusted[$0] > cap.numerator * freeTotal }
+            if over.isEmpty {
+                return CappedShares(
+                    adjusted: adjusted, fixed: fixed, cap: cap, roomNumerator: room,
+                    freeDenominator: cap.denominator * freeTotal)
+            }
+            for position in over {
+                fixed.insert(position)
+                freeTotal -= adjusted[position]
+            }
         }
     }
 
-    /// Step 7: floor each exact amount, then give the fen left over one each to the largest fractional parts,
-    /// ties broken by recipient code ascending. Returns (floor, remainder fen) per recipient.
-    static func largestRemainder(amountFen: Int64, shares: [String: Rational]) -> [String: (Int64, Int64)] {
-        let total = Rational(BigInt(amountFen))
-        var floors: [String: Int64] = [:]
-        var fractions: [(String, Rational)] = []
-        for (name, share) in shares {
-            let exact = total * share
-            let whole = exact.floor
-            floors[name] = Int64(whole)
-            fractions.append((name, exact - Rational(whole)))
+    /// Step 7: floor each exact amount T × q'_r, then give the fen left over one each to the largest fractional
+    /// parts, ties broken by recipient code ascending (recipients are sorted by code).
+    static func largestRemainder(amountFen: Int64, shares: CappedShares, recipients: [String])
+        -> [(floor: Int64, remainder: Int64)]
+    {
+        let total = BigInt(amountFen)
+        var floors: [Int64] = []
+        var fractions: [(numerator: BigInt, denominator: BigInt)] = []
+        for position in recipients.indices {
+            let share = shares.value(position)
+            let (quotient, remainder) = (total * share.numerator).quotientAndRemainder(dividingBy: share.denominator)
+            floors.append(Int64(quotient))
+            fractions.append((remainder, share.denominator))
         }
-        let left = amountFen - floors.values.reduce(0, +)
-        precondition(
-            left >= 0 && left <= Int64(shares.count), "rounding left \(left) fen for \(shares.count) recipients")
-        let order = fractions.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-        var result: [String: (Int64, Int64)] = [:]
-        for (rank, (name, _)) in order.enumerated() {
-            result[name] = (floors[name] ?? 0, rank < left ? 1 : 0)
+        let left = amountFen - floors.reduce(0, +)
+        precondition(left >= 0 && left <= Int64(recipients.count), "rounding left \(left) fen")
+        var result = floors.map { (floor: $0, remainder: Int64(0)) }
+        guard left > 0 else { return result }
+        let order = recipients.indices.sorted { lhs, rhs in
+            let (a, b) = (fractions[lhs], fractions[rhs])
+            if a.denominator == b.denominator {
+                return a.numerator != b.numerator ? a.numerator > b.numerator : lhs < rhs
+            }
+            let (left, right) = (a.numerator * b.denominator, b.numerator * a.denominator)
+            return left != right ? left > right : lhs < rhs
         }
+        for position in order.prefix(Int(left)) { result[position].remainder = 1 }
         return result
+    }
+
+    static func lcm(_ a: BigInt, _ b: BigInt) -> BigInt {
+        a == b ? a : a / a.greatestCommonDivisor(with: b) * b
     }
 }
