@@ -12,6 +12,7 @@ public enum Allocator {
         let pool = try poolFen(rule, inputs: inputs)
         var tranches: [Allocation.Tranche] = []
         var allocations: [Allocation.Recipient] = []
+        allocations.reserveCapacity(rule.tranches.reduce(0) { $0 + $1.recipients.count })
         var assigned: Int64 = 0
         for (index, tranche) in rule.tranches.enumerated() {
             let isLast = index == rule.tranches.count - 1
@@ -77,7 +78,7 @@ public enum Allocator {
         for (column, factor) in zip(columns, factorsOfL) {
             for position in recipients.indices { weighted[position] += factor * column.numerators[position] }
         }
-        var multipliers: [(multiplier: Rational, band: Rational?, composite: Rational?, withheldReason: String?)] = []
+        var multipliers: [(multiplier: Rational, band: Rational?, composite: String?, withheldReason: String?)] = []
         for recipient in recipients { multipliers.append(try multiplier(recipient, rule: rule, inputs: inputs)) }
         // a_r = w_r × μ_r / ν_r = A_r / (L × M) with M = lcm of the multipliers' denominators.
         let commonM = multipliers.reduce(BigInt(1)) { lcm($0, $1.multiplier.denominator) }
@@ -89,24 +90,28 @@ public enum Allocator {
         let placed = adjustedTotal > 0 ? amountFen : 0
         let shares = try cappedShares(
             adjusted: adjusted, total: adjustedTotal, cap: rule.maxShareOfTranche, tranche: tranche.name)
-        let amounts = largestRemainder(amountFen: placed, shares: shares, recipients: recipients)
+        let shareValues = recipients.indices.map { shares.value($0) }
+        let adjustedDenominator = commonL * commonM
+        let hasTotal = adjustedTotal > 0
+        let amounts = largestRemainder(amountFen: placed, shares: shareValues)
         return recipients.indices.map { position in
             let (multiplier, band, composite, reason) = multipliers[position]
-            let share = adjustedTotal > 0 ? Exact(adjusted[position], adjustedTotal) : .zero
+            let share = hasTotal ? Exact(unchecked: adjusted[position], adjustedTotal) : .zero
             let derivation = Allocation.Derivation(
                 factors: columns.map { column in
                     .init(
                         key: column.key.rawValue, weight: Exact(column.weight),
-                        value: Exact(column.numerators[position], column.denominator),
-                        total: Exact(column.total, column.denominator),
-                        share: Exact(column.numerators[position], column.total))
+                        value: Exact(unchecked: column.numerators[position], column.denominator),
+                        total: Exact(unchecked: column.total, column.denominator),
+                        share: Exact(unchecked: column.numerators[position], column.total))
                 },
-                weightedShare: Exact(weighted[position], commonL), composite: composite?.decimalString(scale: 2),
+                weightedShare: Exact(unchecked: weighted[position], commonL), composite: composite,
                 bandMinScore: band.map { Exact($0) }, multiplier: Exact(multiplier),
-                adjustedWeight: Exact(adjusted[position], commonL * commonM), share: share,
+                adjustedWeight: Exact(unchecked: adjusted[position], adjustedDenominator), share: share,
                 cappedShare: shares.value(position), capped: shares.fixed.contains(position),
                 exactAmount: Exact(
-                    BigInt(placed) * shares.value(position).numerator, shares.value(position).denominator),
+                    unchecked:
+                        BigInt(placed) * shares.value(position).numerator, shares.value(position).denominator),
                 floorFen: amounts[position].floor, remainderFen: amounts[position].remainder)
             return Allocation.Recipient(
                 recipient: recipients[position], tranche: tranche.name,
@@ -115,54 +120,75 @@ public enum Allocator {
         }
     }
 
-    /// Step 3: each factor's values over the tranche, as integers over a shared denominator.
+    /// Step 3: each factor's values over the tranche, as integers over a shared denominator 10^scale.
     static func factorColumns(
         tranche: AllocationRule.Tranche, at: String, rule: AllocationRule, inputs: AllocationInputs
     ) throws(AllocationError) -> [FactorColumn] {
-        let spending = inputs.jurisdictions.values.compactMap { Rational(decimal: $0.envSpendingPerCapita) }
-        let highestSpending = spending.max() ?? .zero
-        var columns: [FactorColumn] = []
-        for (key, weight) in rule.factors {
-            var values: [Rational] = []
-            for (position, recipient) in tranche.recipients.enumerated() {
-                guard let reference = inputs.jurisdictions[recipient] else {
-                    throw AllocationError(
-                        pointer: "\(at)/recipients/\(position)", detail: "no jurisdiction \(recipient)")
-                }
-                let value: Rational?
-                switch key {
-                case .population: value = Rational(decimal: reference.population)
-                case .ecologicalArea: value = Rational(decimal: reference.ecologicalArea)
-                case .envSpendingPerCapita: value = Rational(decimal: reference.envSpendingPerCapita)
-                case .envSpendingGap:
-                    value = Rational(decimal: reference.envSpendingPerCapita).map { highestSpending - $0 }
-                case .greenScore: value = inputs.scores[recipient].flatMap { Rational(decimal: $0) } ?? .zero
-                }
-                guard let value, value >= .zero else {
-                    throw AllocationError(
-                        pointer: "\(at)/recipients/\(position)", detail: "\(recipient) has no usable \(key.rawValue)")
-                }
-                values.append(value)
+        let highestSpending =
+            rule.factors.contains { $0.key == .envSpendingGap } ? highestSpendingPerCapita(inputs) : nil
+        var values = [[(digits: BigInt, scale: Int)]](repeating: [], count: rule.factors.count)
+        for index in values.indices { values[index].reserveCapacity(tranche.recipients.count) }
+        for (position, recipient) in tranche.recipients.enumerated() {
+            guard let reference = inputs.jurisdictions[recipient] else {
+                throw AllocationError(pointer: "\(at)/recipients/\(position)", detail: "no jurisdiction \(recipient)")
             }
-            let denominator = values.reduce(BigInt(1)) { lcm($0, $1.denominator) }
-            let numerators = values.map { $0.numerator * (denominator / $0.denominator) }
+            for (index, factor) in rule.factors.enumerated() {
+                var value: (digits: BigInt, scale: Int)?
+                switch factor.key {
+                case .population: value = Rational.scaledDecimal(reference.population)
+                case .ecologicalArea: value = Rational.scaledDecimal(reference.ecologicalArea)
+                case .envSpendingPerCapita: value = Rational.scaledDecimal(reference.envSpendingPerCapita)
+                case .envSpendingGap:
+                    if let own = Rational.scaledDecimal(reference.envSpendingPerCapita), let highest = highestSpending {
+                        let scale = max(own.scale, highest.scale)
+                        value = (
+                            highest.digits * BigInt(10).power(scale - highest.scale)
+                                - own.digits * BigInt(10).power(scale - own.scale), scale
+                        )
+                    }
+                case .greenScore:
+                    value = inputs.scores[recipient].map { Rational.scaledDecimal($0) } ?? (0, 0)
+                }
+                guard let value, value.digits >= 0 else {
+                    throw AllocationError(
+                        pointer: "\(at)/recipients/\(position)",
+                        detail: "\(recipient) has no usable \(factor.key.rawValue)")
+                }
+                values[index].append(value)
+            }
+        }
+        var columns: [FactorColumn] = []
+        for (index, (key, weight)) in rule.factors.enumerated() {
+            let scale = values[index].map(\.scale).max() ?? 0
+            let powers = (0...scale).map { BigInt(10).power($0) }
+            let numerators = values[index].map { $0.scale == scale ? $0.digits : $0.digits * powers[scale - $0.scale] }
             let total = numerators.reduce(BigInt(0), +)
             guard total > 0 else {
                 throw AllocationError(
                     pointer: at, detail: "factor \(key.rawValue) sums to 0 over tranche \(tranche.name)'s recipients")
             }
             columns.append(
-                FactorColumn(key: key, weight: weight, numerators: numerators, denominator: denominator, total: total))
+                FactorColumn(
+                    key: key, weight: weight, numerators: numerators, denominator: powers[scale], total: total))
         }
         return columns
     }
 
-    /// Step 4: the multiplier from the score bands, or the reason a recipient is withheld.
+    /// The highest per-capita environmental spending among all jurisdictions (envSpendingGap is measured from it).
+    static func highestSpendingPerCapita(_ inputs: AllocationInputs) -> (digits: BigInt, scale: Int) {
+        let values = inputs.jurisdictions.values.compactMap { Rational.scaledDecimal($0.envSpendingPerCapita) }
+        let scale = values.map(\.scale).max() ?? 0
+        let highest = values.map { $0.digits * BigInt(10).power(scale - $0.scale) }.max() ?? 0
+        return (highest, scale)
+    }
+
+    /// Step 4: the multiplier from the score bands, or the reason a recipient is withheld. The composite comes back
+    /// as its two-decimal text.
     static func multiplier(_ recipient: String, rule: AllocationRule, inputs: AllocationInputs) throws(AllocationError)
-        -> (multiplier: Rational, band: Rational?, composite: Rational?, withheldReason: String?)
+        -> (multiplier: Rational, band: Rational?, composite: String?, withheldReason: String?)
     {
         guard rule.needsScores else { return (.one, nil, nil, nil) }
-        guard let text = inputs.scores[recipient], let composite = Rational(decimal: text) else {
+        guard let text = inputs.scores[recipient], let parts = Rational.scaledDecimal(text) else {
             if rule.withholdsMissingScores {
                 return (.zero, nil, nil, "no finalized score in period \(rule.assessmentPeriod ?? "")")
             }
@@ -171,12 +197,21 @@ public enum Allocator {
                 detail: "\(recipient) has no finalized score in period \(rule.assessmentPeriod ?? ""); "
                     + "score it, or publish the rule with \"missingScore\": \"withhold\"")
         }
-        guard let band = rule.bands.first(where: { $0.minScore <= composite }) else {
+        // minScore ≤ digits / 10^scale, without building (and reducing) the composite as a fraction.
+        let scaleFactor = BigInt(10).power(parts.scale)
+        let composite =
+            parts.scale == 2 && !text.hasPrefix("-") && (text.first != "0" || text.hasPrefix("0."))
+            ? text : Rational(parts.digits, scaleFactor).decimalString(scale: 2)
+        guard
+            let band = rule.bands.first(where: {
+                $0.minScore.numerator * scaleFactor <= parts.digits * $0.minScore.denominator
+            })
+        else {
             return (.one, nil, composite, nil)
         }
         let reason =
             band.multiplier == .zero
-            ? "composite \(composite.decimalString(scale: 2)) falls in the band from \(band.minScore.decimalString(scale: 2)), whose multiplier is 0"
+            ? "composite \(composite) falls in the band from \(band.minScore.decimalString(scale: 2)), whose multiplier is 0"
             : nil
         return (band.multiplier, band.minScore, composite, reason)
     }
@@ -194,7 +229,7 @@ public enum Allocator {
         func value(_ position: Int) -> Exact {
             if fixed.contains(position), let cap { return Exact(cap) }
             guard freeDenominator > 0 else { return .zero }
-            return Exact(roomNumerator * adjusted[position], freeDenominator)
+            return Exact(unchecked: roomNumerator * adjusted[position], freeDenominator)
         }
     }
 
@@ -236,31 +271,35 @@ public enum Allocator {
     }
 
     /// Step 7: floor each exact amount T × q'_r, then give the fen left over one each to the largest fractional
-    /// parts, ties broken by recipient code ascending (recipients are sorted by code).
-    static func largestRemainder(amountFen: Int64, shares: CappedShares, recipients: [String])
-        -> [(floor: Int64, remainder: Int64)]
-    {
+    /// parts, ties broken by recipient code ascending (recipients are sorted by code, so by position).
+    static func largestRemainder(amountFen: Int64, shares: [Exact]) -> [(floor: Int64, remainder: Int64)] {
         let total = BigInt(amountFen)
         var floors: [Int64] = []
-        var fractions: [(numerator: BigInt, denominator: BigInt)] = []
-        for position in recipients.indices {
-            let share = shares.value(position)
+        var remainders: [BigInt] = []
+        floors.reserveCapacity(shares.count)
+        remainders.reserveCapacity(shares.count)
+        for share in shares {
             let (quotient, remainder) = (total * share.numerator).quotientAndRemainder(dividingBy: share.denominator)
-            floors.append(Int64(quotient))
-            fractions.append((remainder, share.denominator))
+            floors.append(Int64(small: quotient))
+            remainders.append(remainder)
         }
         let left = amountFen - floors.reduce(0, +)
-        precondition(left >= 0 && left <= Int64(recipients.count), "rounding left \(left) fen")
+        precondition(left >= 0 && left <= Int64(shares.count), "rounding left \(left) fen")
         var result = floors.map { (floor: $0, remainder: Int64(0)) }
         guard left > 0 else { return result }
-        let order = recipients.indices.sorted { lhs, rhs in
-            let (a, b) = (fractions[lhs], fractions[rhs])
-            if a.denominator == b.denominator {
-                return a.numerator != b.numerator ? a.numerator > b.numerator : lhs < rhs
-            }
-            let (left, right) = (a.numerator * b.denominator, b.numerator * a.denominator)
-            return left != right ? left > right : lhs < rhs
+        // Every fraction over one common denominator (there are at most two distinct ones: the free shares' and
+        // the cap's), so the sort compares integers only.
+        var common = BigInt(1)
+        var seen: [BigInt] = []
+        for share in shares where !seen.contains(share.denominator) {
+            seen.append(share.denominator)
+            common = lcm(common, share.denominator)
         }
+        let keys = shares.indices.map { position in
+            shares[position].denominator == common
+                ? remainders[position] : remainders[position] * (common / shares[position].denominator)
+        }
+        let order = shares.indices.sorted { lhs, rhs in keys[lhs] != keys[rhs] ? keys[lhs] > keys[rhs] : lhs < rhs }
         for position in order.prefix(Int(left)) { result[position].remainder = 1 }
         return result
     }

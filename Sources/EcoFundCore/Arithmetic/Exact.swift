@@ -16,7 +16,13 @@ public struct Exact: Hashable, Sendable, Codable, CustomStringConvertible {
         self.denominator = denominator
     }
 
-    public init(_ value: Rational) { self.init(value.numerator, value.denominator) }
+    public init(_ value: Rational) { self.init(unchecked: value.numerator, value.denominator) }
+
+    /// For callers whose denominator is positive by construction (the allocator's shared denominators).
+    init(unchecked numerator: BigInt, _ denominator: BigInt) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
 
     public static let zero = Exact(0)
 

@@ -43,6 +43,38 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
         self.init(negative ? -digits : digits, BigInt(10).power(fraction.count))
     }
 
+    /// The digits of a decimal string as an integer and the number of decimals: `"-12.50"` → (-1250, 2).
+    /// Cheaper than ``init(decimal:)`` (no fraction to reduce) for code that puts many values over one denominator.
+    public static func scaledDecimal(_ text: String) -> (digits: BigInt, scale: Int)? {
+        var digits: Int64 = 0
+        var scale = 0
+        var seenPoint = false
+        var count = 0
+        var negative = false
+        for (offset, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where offset == 0: negative = true
+            case UInt8(ascii: "."):
+                guard !seenPoint, count > 0 else { return nil }
+                seenPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                count += 1
+                // Beyond 18 digits Int64 could overflow: let the general parser handle it.
+                guard count <= 18 else {
+                    return Rational(decimal: text).map { value in
+                        let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
+                        return (value.numerator * (BigInt(10).power(scale) / value.denominator), scale)
+                    }
+                }
+                digits = digits * 10 + Int64(byte - UInt8(ascii: "0"))
+                if seenPoint { scale += 1 }
+            default: return nil
+            }
+        }
+        guard count > 0, !(seenPoint && scale == 0) else { return nil }
+        return (BigInt(small: negative ? -digits : digits), scale)
+    }
+
     public var isInteger: Bool { denominator == 1 }
 
     public static func + (lhs: Rational, rhs: Rational) -> Rational {
@@ -105,5 +137,23 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// `"3/8"`, or `"5"` for an integer: exact, for derivations a person can check by hand.
     public var description: String {
         isInteger ? String(numerator) : "\(numerator)/\(denominator)"
+    }
+}
+
+extension Int64 {
+    /// A machine integer from a big one known to fit (an amount in fen), without the generic conversion.
+    init(small value: BigInt) {
+        let words = value.magnitude.words
+        precondition(words.count <= 1 && (words.first ?? 0) <= UInt(Int64.max), "\(value) does not fit in Int64")
+        let magnitude = Int64(words.first ?? 0)
+        self = value.sign == .minus ? -magnitude : magnitude
+    }
+}
+
+extension BigInt {
+    /// A big integer from a machine integer without BigInt's generic (and, across modules, unspecialized)
+    /// conversion, which dominated the allocator's profile.
+    init(small value: Int64) {
+        self.init(sign: value < 0 ? .minus : .plus, magnitude: BigUInt(words: [UInt(value.magnitude)]))
     }
 }
