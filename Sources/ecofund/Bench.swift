@@ -48,19 +48,30 @@ struct Bench: AsyncParsableCommand {
             let inputs = AllocationInputs(
                 availableFen: 123_456_789_012_345, poolOverride: nil, jurisdictions: references, scores: scores)
             let clock = ContinuousClock()
-            var timings: [Duration] = []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var allocating: [Duration] = []
+            var encoding: [Duration] = []
             for index in 0...repeats {
                 let started = clock.now
                 let allocation = try Allocator.allocate(rule, inputs: inputs)
-                let elapsed = clock.now - started
-                precondition(allocation.allocations.count == recipients)
-                if index > 0 { timings.append(elapsed) }
+                let allocated = clock.now
+                let bytes = try encoder.encode(allocation)
+                let encoded = clock.now
+                precondition(allocation.allocations.count == recipients && !bytes.isEmpty)
+                if index > 0 {
+                    allocating.append(allocated - started)
+                    encoding.append(encoded - allocated)
+                }
             }
-            timings.sort()
-            let median = timings[timings.count / 2]
-            print(
-                "allocate recipients=\(recipients) factors=5 repeats=\(repeats) median_ms=\(Self.milliseconds(median)) min_ms=\(Self.milliseconds(timings[0])) max_ms=\(Self.milliseconds(timings[timings.count - 1]))"
-            )
+            print("allocate recipients=\(recipients) factors=5 repeats=\(repeats) \(Self.summary(allocating))")
+            print("encode-derivations recipients=\(recipients) repeats=\(repeats) \(Self.summary(encoding))")
+        }
+
+        static func summary(_ timings: [Duration]) -> String {
+            let sorted = timings.sorted()
+            return "median_ms=\(milliseconds(sorted[sorted.count / 2])) min_ms=\(milliseconds(sorted[0])) "
+                + "max_ms=\(milliseconds(sorted[sorted.count - 1]))"
         }
 
         static func milliseconds(_ duration: Duration) -> String {
