@@ -84,7 +84,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EcoFundCoreTests",
-            dependencies: ["EcoFundCore", .product(name: "BigInt", package: "BigInt")],
+            dependencies: [
+                "EcoFundCore", .product(name: "BigInt", package: "BigInt"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

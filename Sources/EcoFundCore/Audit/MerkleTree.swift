@@ -1,0 +1,177 @@
+import Crypto
+import Foundation
+
+/// A SHA-256 digest.
+public typealias Digest32 = [UInt8]
+
+/// The Merkle tree of RFC 6962 (Certificate Transparency), section 2.1: leaf hash SHA-256(0x00 ‖ data), node hash
+/// SHA-256(0x01 ‖ left ‖ right), the split at the largest power of two below the size; inclusion and consistency
+/// proofs, and their verification as RFC 9162 (sections 2.1.3.2 and 2.1.4.2) describes it.
+///
+/// The proof algorithms ask for the hashes of ranges of leaves through a function, so a store that keeps complete
+/// subtrees can answer them at a million leaves without reading every leaf.
+public enum MerkleTree {
+    public static func leafHash(_ data: some Sequence<UInt8>) -> Digest32 {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        hasher.update(data: Array(data))
+        return Array(hasher.finalize())
+    }
+
+    public static func nodeHash(_ left: Digest32, _ right: Digest32) -> Digest32 {
+        var hasher = SHA256()
+        hasher.update(data: [0x01])
+        hasher.update(data: left)
+        hasher.update(data: right)
+        return Array(hasher.finalize())
+    }
+
+    /// The root of an empty tree: SHA-256 of nothing.
+    public static let emptyRoot: Digest32 = Array(SHA256.hash(data: Data()))
+
+    /// The largest power of two strictly below `n` (n ≥ 2).
+    public static func split(_ n: Int) -> Int {
+        precondition(n >= 2, "only trees of two or more leaves split")
+        var k = 1
+        while k << 1 < n { k <<= 1 }
+        return k
+    }
+
+    /// MTH over leaf hashes.
+    public static func root(_ leaves: ArraySlice<Digest32>) -> Digest32 {
+        switch leaves.count {
+        case 0: return emptyRoot
+        case 1: return leaves[leaves.startIndex]
+        default:
+            let k = split(leaves.count)
+            let middle = leaves.startIndex + k
+            return nodeHash(root(leaves[leaves.startIndex..<middle]), root(leaves[middle...]))
+        }
+    }
+
+    /// PATH(index, D[0:size]): the audit path of a leaf, from the leaf up.
+    public static func inclusionProof(index: Int, size: Int, rangeHash: (Range<Int>) throws -> Digest32) rethrows
+        -> [Digest32]
+    {
+        precondition(index >= 0 && index < size, "leaf index outside the tree")
+        return try path(index, 0..<size, rangeHash)
+    }
+
+    private static func path(_ index: Int, _ range: Range<Int>, _ rangeHash: (Range<Int>) throws -> Digest32) rethrows
+        -> [Digest32]
+    {
+        guard range.count > 1 else { return [] }
+        let k = split(range.count)
+        let middle = range.lowerBound + k
+        if index < middle {
+            return try path(index, range.lowerBound..<middle, rangeHash) + [rangeHash(middle..<range.upperBound)]
+        }
+        return try path(index, middle..<range.upperBound, rangeHash) + [rangeHash(range.lowerBound..<middle)]
+    }
+
+    /// PROOF(old, D[0:size]): the consistency proof that the tree of `old` leaves is a prefix of the tree of `size`.
+    public static func consistencyProof(old: Int, size: Int, rangeHash: (Range<Int>) throws -> Digest32) rethrows
+        -> [Digest32]
+    {
+        precondition(old > 0 && old <= size, "a consistency proof runs from 1…size leaves to size leaves")
+        guard old < size else { return [] }
+        return try subproof(old, 0..<size, true, rangeHash)
+    }
+
+    private static func subproof(
+        _ m: Int, _ range: Range<Int>, _ complete: Bool, _ rangeHash: (Range<Int>) throws -> Digest32
+    ) rethrows -> [Digest32] {
+        if m == range.count { return complete ? [] : [try rangeHash(range)] }
+        let k = split(range.count)
+        let middle = range.lowerBound + k
+        if m <= k {
+            return try subproof(m, range.lowerBound..<middle, complete, rangeHash) + [
+                rangeHash(middle..<range.upperBound)
+            ]
+        }
+        return try subproof(m - k, middle..<range.upperBound, false, rangeHash) + [rangeHash(range.lowerBound..<middle)]
+    }
+
+    /// RFC 9162 section 2.1.3.2.
+    public static func verifyInclusion(
+        index: Int, size: Int, leafHash: Digest32, proof: [Digest32], root: Digest32
+    ) -> Bool {
+        guard index >= 0, index < size else { return false }
+        var fn = index
+        var sn = size - 1
+        var hash = leafHash
+        for sibling in proof {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                hash = nodeHash(sibling, hash)
+                if fn & 1 == 0 {
+                    repeat {
+                        fn >>= 1
+                        sn >>= 1
+                    } while fn & 1 == 0 && fn != 0
+                }
+            } else {
+                hash = nodeHash(hash, sibling)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && hash == root
+    }
+
+    /// RFC 9162 section 2.1.4.2.
+    public static func verifyConsistency(
+        old: Int, size: Int, proof: [Digest32], oldRoot: Digest32, root: Digest32
+    ) -> Bool {
+        guard old > 0, old <= size else { return false }
+        if old == size { return proof.isEmpty && oldRoot == root }
+        var path = proof
+        if old & (old - 1) == 0 { path.insert(oldRoot, at: 0) }
+        guard let first = path.first else { return false }
+        var fn = old - 1
+        var sn = size - 1
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
+        var oldHash = first
+        var newHash = first
+        for node in path.dropFirst() {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                oldHash = nodeHash(node, oldHash)
+                newHash = nodeHash(node, newHash)
+                if fn & 1 == 0 {
+                    repeat {
+                        fn >>= 1
+                        sn >>= 1
+                    } while fn & 1 == 0 && fn != 0
+                }
+            } else {
+                newHash = nodeHash(newHash, node)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return oldHash == oldRoot && newHash == root && sn == 0
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Lower-case hexadecimal.
+    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+
+    /// Bytes from hexadecimal; nil for anything else.
+    public init?(hex: String) {
+        guard hex.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self = bytes
+    }
+}
