@@ -51,6 +51,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export ECOFUND_SCHEMA_DIR="$ROOT/Schema"
+export ECOFUND_SIGNING_KEY=${ECOFUND_SIGNING_KEY:-$ROOT/.data/signing.key}
+if [ ! -f "$ECOFUND_SIGNING_KEY" ]; then
+    say "making the checkpoint-signing key $ECOFUND_SIGNING_KEY"
+    "$binary" keygen --out "$ECOFUND_SIGNING_KEY" >/dev/null
+fi
 export ECOFUND_PORT=${ECOFUND_PORT:-8080}
 say "migrating"
 "$binary" migrate

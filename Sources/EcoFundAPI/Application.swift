@@ -1,3 +1,4 @@
+import Crypto
 import EcoFundCore
 import EcoFundStore
 import Foundation
@@ -6,6 +7,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PostgresNIO
+import ServiceLifecycle
 
 /// Everything `ecofund serve` needs, read from the environment by the executable.
 public struct AppConfiguration: Sendable {
@@ -22,13 +24,16 @@ public struct AppConfiguration: Sendable {
     /// Pool size. Defaults to ``Database/connectionsMaxDefault``.
     public var connectionsMax: Int
     public var logLevel: Logger.Level
+    /// The raw Ed25519 key that signs checkpoints; when set, this server also runs the sealer (one leads at a time).
+    public var signingKey: Data?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
         migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info, signingKey: Data? = nil
     ) {
+        self.signingKey = signingKey
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
@@ -50,11 +55,14 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         configuration: configuration.databaseURL.clientConfiguration(connectionsMax: configuration.connectionsMax),
         backgroundLogger: logger)
     let database = Database(client: client, logger: logger)
-    let router = try buildRouter(database: database, logger: logger)
+    let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+    let router = try buildRouter(database: database, signingPublicKey: key?.publicKey.rawRepresentation, logger: logger)
+    var services: [any Service] = [client]
+    if let key { services.append(Sealer(database: database, key: key)) }
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ecofund"),
-        services: [client],
+        services: services,
         logger: logger)
     if let migrationURL = configuration.migrationDatabaseURL {
         let migrator = try Migrator(directory: configuration.schemaDirectory)
@@ -69,7 +77,9 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
 
 /// The routes: `/openapi.yaml`, and every operation of the OpenAPI document behind the problem, authentication and
 /// body-limit middlewares.
-public func buildRouter(database: Database, logger: Logger) throws -> Router<BasicRequestContext> {
+public func buildRouter(
+    database: Database, signingPublicKey: Data? = nil, logger: Logger
+) throws -> Router<BasicRequestContext> {
     let router = Router()
     router.middlewares.add(BodyLimitMiddleware())
     let specification = try OpenAPIDocument.load()
@@ -78,7 +88,7 @@ public func buildRouter(database: Database, logger: Logger) throws -> Router<Bas
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: specification)))
     }
-    let handlers = Handlers(database: database)
+    let handlers = Handlers(database: database, signingPublicKey: signingPublicKey)
     try handlers.registerHandlers(
         on: router,
         middlewares: [

@@ -13,10 +13,16 @@ struct Handlers: APIProtocol {
     let tokens: TokenService
     let assessment: AssessmentService
     let disbursements: DisbursementService
+    let auditLog: AuditLog
+    /// The raw Ed25519 key checkpoints are verified with; nil when the server has no signing key.
+    let signingPublicKey: Data?
     /// Today's date in UTC, the default value date of reversals. A function so tests can fix it.
     let today: @Sendable () -> CalendarDate
 
-    init(database: Database, today: @escaping @Sendable () -> CalendarDate = CalendarDate.todayUTC) {
+    init(
+        database: Database, signingPublicKey: Data? = nil,
+        today: @escaping @Sendable () -> CalendarDate = CalendarDate.todayUTC
+    ) {
         self.database = database
         self.ledger = LedgerService(database: database)
         self.commitments = CommitmentService(database: database)
@@ -24,6 +30,8 @@ struct Handlers: APIProtocol {
         self.tokens = TokenService(database: database)
         self.assessment = AssessmentService(database: database)
         self.disbursements = DisbursementService(database: database)
+        self.auditLog = AuditLog(database: database)
+        self.signingPublicKey = signingPublicKey
         self.today = today
     }
 

@@ -15,9 +15,10 @@ struct EcoFund: AsyncParsableCommand {
         discussion: """
             Environment: DATABASE_URL (the service's connection, as role ecofund_app), DATABASE_MIGRATION_URL (the
             schema owner's connection for migrate and seed-demo; defaults to DATABASE_URL), ECOFUND_HOST,
-            ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), LOG_LEVEL.
+            ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), ECOFUND_SIGNING_KEY (path of the checkpoint key;
+            with it, serve also runs the sealer), LOG_LEVEL.
             """,
-        subcommands: [Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Bench.self])
+        subcommands: [Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Keygen.self, Bench.self])
 }
 
 /// Reads the environment once.
@@ -62,7 +63,8 @@ struct Serve: AsyncParsableCommand {
             host: environment.values["ECOFUND_HOST"] ?? "127.0.0.1", port: port,
             databaseURL: try environment.databaseURL(),
             migrationDatabaseURL: migrate ? try environment.migrationDatabaseURL() : nil,
-            logLevel: environment.logger().logLevel)
+            logLevel: environment.logger().logLevel,
+            signingKey: try environment.values["ECOFUND_SIGNING_KEY"].map { try SigningKeyFile.load($0) })
         let app = try await buildApplication(configuration)
         try await app.runService()
     }

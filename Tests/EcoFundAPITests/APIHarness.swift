@@ -41,7 +41,9 @@ struct APIHarness: Sendable {
     let tokens: Tokens
     let database: TestDatabase
 
-    static func with(_ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
+    static func with(
+        signingKey: Data? = nil, _ body: @Sendable @escaping (APIHarness) async throws -> Void
+    ) async throws {
         try await TestDatabase.with { database in
             let tokens = try await database.withApp { app in
                 let service = TokenService(database: app)
@@ -59,7 +61,9 @@ struct APIHarness: Sendable {
                     auditor: try await issue("sun.auditor", "auditor"))
             }
             let app = try await buildApplication(
-                AppConfiguration(host: "127.0.0.1", port: 0, databaseURL: database.appURL, logLevel: .warning))
+                AppConfiguration(
+                    host: "127.0.0.1", port: 0, databaseURL: database.appURL, logLevel: .warning, signingKey: signingKey
+                ))
             try await app.test(.live) { client in
                 try await body(APIHarness(client: client, tokens: tokens, database: database))
             }

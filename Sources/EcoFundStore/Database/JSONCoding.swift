@@ -10,4 +10,13 @@ enum JSONCoding {
     }()
 
     static let decoder = JSONDecoder()
+
+    /// For audit payloads: sorted keys and instants as RFC 3339 strings, since an event may hold no number but an
+    /// integer (see the check on audit_events.payload).
+    static let auditEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
 }

@@ -110,7 +110,7 @@ enum AuditRepository {
         _ type: String, actor: String, payload: some Encodable & Sendable,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        let json = String(decoding: try JSONCoding.encoder.encode(payload), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.auditEncoder.encode(payload), as: UTF8.self)
         try await connection.query(
             "INSERT INTO audit_events (type, actor, payload) VALUES (\(type), \(actor), \(json)::jsonb)",
             logger: logger)
