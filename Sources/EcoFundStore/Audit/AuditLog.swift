@@ -83,13 +83,14 @@ public struct AuditLog: Sendable {
                 throw ValidationError(.invalidValue, at: "index", "must be 0 to treeSize − 1")
             }
             var hashes = SubtreeReader(connection: connection, logger: logger)
-            var pairs: [(Range<Int>, Digest32)] = []
+            // The proof's shape depends only on the index and size: collect its ranges, then read their hashes.
+            var ranges: [Range<Int>] = []
             _ = MerkleTree.inclusionProof(index: Int(index), size: Int(size)) { range in
-                pairs.append((range, []))
+                ranges.append(range)
                 return []
             }
             var proof: [Digest32] = []
-            for (range, _) in pairs { proof.append(try await hashes.hash(range)) }
+            for range in ranges { proof.append(try await hashes.hash(range)) }
             let leaf = try await hashes.hash(Int(index)..<Int(index) + 1)
             return (leaf, proof, try await hashes.hash(0..<Int(size)))
         }
