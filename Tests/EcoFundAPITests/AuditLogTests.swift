@@ -89,3 +89,31 @@ import Testing
         }
     }
 }
+
+@Suite struct SealerConcurrencyTests {
+    /// 100 contributions committed concurrently while the sealer runs: afterwards every audit event is a leaf exactly
+    /// once, whatever order the transactions committed in.
+    @Test func everyEventIsSealedExactlyOnceUnderConcurrentWrites() async throws {
+        try await APIHarness.with(signingKey: Curve25519.Signing.PrivateKey().rawRepresentation) { api in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<100 {
+                    group.addTask {
+                        try await api.call(
+                            .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "c-\(index)",
+                            json: APIHarness.contribution(amount: "\(index + 1).00", reference: "C\(index)")
+                        ).status
+                    }
+                }
+                for try await status in group { #expect(status == 201) }
+            }
+            let events = Int64(try await api.count("audit_events"))
+            _ = try await AuditLogTests.checkpoint(api, atLeast: events)
+            #expect(try await api.count("audit_log") == events)
+            #expect(
+                try await api.count(
+                    "audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)") == 0)
+            #expect(
+                try await api.count("(SELECT event_id FROM audit_log GROUP BY event_id HAVING count(*) > 1) d") == 0)
+        }
+    }
+}
