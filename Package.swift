@@ -58,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "EcoFundExport",
-            dependencies: ["EcoFundCore"],
+            dependencies: ["EcoFundCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -82,6 +82,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/EcoFundTesting",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EcoFundExportTests",
+            dependencies: ["EcoFundExport", "EcoFundCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(
