@@ -177,3 +177,51 @@ import Testing
         }
     }
 }
+
+/// Rows that describe journal entries must match them, checked by the database (schema 005).
+@Suite struct EntryConsistencyTests {
+    static let user = "(SELECT id FROM users WHERE subject = 'demo-seed')"
+
+    static func contribution(amountFen: Int64, contributor: String = "beijing") -> [String] {
+        SchemaInvariantTests.entry([("fund:cash", "debit", 500), ("contributions:beijing", "credit", 500)]) + [
+            """
+            INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
+            SELECT '\(UUID())', '\(contributor)', \(amountFen), '2025-01-02', 'r', '', max(id), \(user) FROM journal_entries
+            """
+        ]
+    }
+
+    @Test func aContributionMustMatchItsEntry() async throws {
+        try await TestDatabase.with { database in
+            try await database.withApp { (app: Database) async throws in
+                #expect(try await SchemaInvariantTests.failure(app, Self.contribution(amountFen: 500)) == nil)
+                #expect(try await SchemaInvariantTests.failure(app, Self.contribution(amountFen: 501)) == "23000")
+                #expect(
+                    try await SchemaInvariantTests.failure(
+                        app, Self.contribution(amountFen: 500, contributor: "tianjin")) == "23000")
+            }
+        }
+    }
+
+    @Test func aReversalMustMirrorTheEntryItNames() async throws {
+        try await TestDatabase.with { database in
+            try await database.withApp { (app: Database) async throws in
+                #expect(try await SchemaInvariantTests.failure(app, Self.contribution(amountFen: 500)) == nil)
+                func reversal(_ lines: [(String, String, Int64)]) -> [String] {
+                    SchemaInvariantTests.entry(lines, kind: "reversal").map {
+                        $0.replacingOccurrences(
+                            of: "VALUES ('reversal', '2025-01-02', 'raw', 'test')",
+                            with: "SELECT 'reversal', '2025-01-02', 'raw', 'test', max(id) FROM journal_entries"
+                        ).replacingOccurrences(
+                            of: "(kind, value_date, memo, recorded_by)",
+                            with: "(kind, value_date, memo, recorded_by, reverses)")
+                    }
+                }
+                let partial = reversal([("contributions:beijing", "debit", 400), ("fund:cash", "credit", 400)])
+                #expect(try await SchemaInvariantTests.failure(app, partial) == "23000")
+                let mirror = reversal([("contributions:beijing", "debit", 500), ("fund:cash", "credit", 500)])
+                #expect(try await SchemaInvariantTests.failure(app, mirror) == nil)
+            }
+        }
+    }
+}
