@@ -42,8 +42,8 @@ struct Problem: Error, Sendable, Equatable {
             self = problem
         case let error as ValidationError:
             self.init(.unprocessableContent, error.code.rawValue, error.detail, pointer: error.pointer)
-        case let error as AuthenticationError:
-            _ = error
+        case is AuthenticationError:
+            // Which of missing, wrong, expired or revoked goes to the log, not to the caller.
             self.init(.unauthorized, "unauthenticated", "a valid bearer token is required")
         case let error as AuthorizationError:
             self.init(.forbidden, "forbidden", error.detail)

@@ -70,7 +70,8 @@ import Testing
 
             // The earlier tree is a prefix of the later one.
             let oldSize = try #require(first["treeSize"] as? Int)
-            if oldSize > 0, oldSize < size {
+            try #require(oldSize > 0 && oldSize < size)
+            do {
                 let oldRoot = try #require([UInt8](hex: first["rootHash"] as? String ?? ""))
                 let reply = try await api.call(
                     .get, "/v1/audit/proofs/consistency?from=\(oldSize)&to=\(size)", token: api.tokens.auditor)

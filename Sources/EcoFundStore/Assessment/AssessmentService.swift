@@ -12,26 +12,13 @@ public struct AssessmentService: Sendable {
     public init(database: Database) { self.database = database }
 
     /// A score as sent: indicator values in the order given, and the reason required of a revision.
-    public struct ScoreInput: Sendable, Hashable {
+    public struct ScoreInput: Sendable {
         public let values: [(code: String, value: String)]
         public let reason: String?
 
         public init(values: [(code: String, value: String)], reason: String?) {
             self.values = values
             self.reason = reason
-        }
-
-        public static func == (lhs: ScoreInput, rhs: ScoreInput) -> Bool {
-            lhs.values.map(\.code) == rhs.values.map(\.code) && lhs.values.map(\.value) == rhs.values.map(\.value)
-                && lhs.reason == rhs.reason
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            for (code, value) in values {
-                hasher.combine(code)
-                hasher.combine(value)
-            }
-            hasher.combine(reason)
         }
     }
 

@@ -14,16 +14,25 @@ enum ContributionRepository {
           LEFT JOIN users ru ON ru.id = r.reversed_by
         """
 
+    /// Inserts the row and returns the contribution as recorded, without reading it back.
     static func insert(
         id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
         on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        try await connection.query(
+    ) async throws -> Contribution {
+        let rows = try await connection.query(
             """
             INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
             VALUES (\(id), \(request.contributor), \(request.amount.fen), \(request.valueDate.description)::date,
                     \(request.reference), \(request.memo), \(entryID), \(principal.userID))
+            RETURNING recorded_at
             """, logger: logger)
+        for try await recordedAt in rows.decode(Date.self) {
+            return Contribution(
+                id: id, contributor: request.contributor, amount: request.amount, valueDate: request.valueDate,
+                reference: request.reference, memo: request.memo, entryID: entryID, recordedBy: principal.subject,
+                recordedAt: recordedAt, reversal: nil)
+        }
+        preconditionFailure("INSERT … RETURNING returned no row")
     }
 
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Contribution? {

@@ -45,16 +45,12 @@ public struct LedgerService: Sendable {
                 let entryID = try await JournalRepository.insert(
                     entry, recordedBy: principal.subject, on: connection, logger: logger)
                 let id = UUID()
-                try await ContributionRepository.insert(
+                let contribution = try await ContributionRepository.insert(
                     id: id, request, entryID: entryID, by: principal, on: connection, logger: logger)
                 try await AuditRepository.record(
                     "contribution.recorded", actor: principal.subject,
                     payload: ContributionEvent(id: id, entryID: entryID, request: request), on: connection,
                     logger: logger)
-                guard let contribution = try await ContributionRepository.find(id: id, on: connection, logger: logger)
-                else {
-                    preconditionFailure("contribution \(id) vanished inside its own transaction")
-                }
                 return contribution
             }
         }
