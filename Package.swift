@@ -21,8 +21,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
+        // libpq, for the one job PostgresNIO cannot do: streaming COPY … TO STDOUT out of PostgreSQL (the export).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "EcoFundCore",
             dependencies: [
@@ -35,6 +39,7 @@ let package = Package(
             name: "EcoFundStore",
             dependencies: [
                 "EcoFundCore",
+                "CLibPQ",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,7 +51,9 @@ let package = Package(
             dependencies: [
                 "EcoFundCore",
                 "EcoFundStore",
+                "EcoFundExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,7 +65,12 @@ let package = Package(
         ),
         .target(
             name: "EcoFundExport",
-            dependencies: ["EcoFundCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "EcoFundCore",
+                "EcoFundStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -67,6 +79,7 @@ let package = Package(
                 "EcoFundAPI",
                 "EcoFundStore",
                 "EcoFundExport",
+                "EcoFundCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -86,7 +99,15 @@ let package = Package(
         ),
         .testTarget(
             name: "EcoFundExportTests",
-            dependencies: ["EcoFundExport", "EcoFundCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "EcoFundExport",
+                "EcoFundCore",
+                "EcoFundStore",
+                "EcoFundTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -56,7 +56,9 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         backgroundLogger: logger)
     let database = Database(client: client, logger: logger)
     let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
-    let router = try buildRouter(database: database, signingPublicKey: key?.publicKey.rawRepresentation, logger: logger)
+    let router = try buildRouter(
+        database: database, databaseURL: configuration.databaseURL,
+        signingPublicKey: key?.publicKey.rawRepresentation, logger: logger)
     var services: [any Service] = [client]
     if let key { services.append(Sealer(database: database, key: key)) }
     var app = Application(
@@ -78,7 +80,7 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
 /// The routes: `/openapi.yaml`, and every operation of the OpenAPI document behind the problem, authentication and
 /// body-limit middlewares.
 public func buildRouter(
-    database: Database, signingPublicKey: Data? = nil, logger: Logger
+    database: Database, databaseURL: DatabaseURL? = nil, signingPublicKey: Data? = nil, logger: Logger
 ) throws -> Router<BasicRequestContext> {
     let router = Router()
     router.middlewares.add(BodyLimitMiddleware())
@@ -88,7 +90,7 @@ public func buildRouter(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: specification)))
     }
-    let handlers = Handlers(database: database, signingPublicKey: signingPublicKey)
+    let handlers = Handlers(database: database, databaseURL: databaseURL, signingPublicKey: signingPublicKey)
     try handlers.registerHandlers(
         on: router,
         middlewares: [

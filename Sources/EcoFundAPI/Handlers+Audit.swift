@@ -1,5 +1,7 @@
+import AsyncAlgorithms
 import Crypto
 import EcoFundCore
+import EcoFundExport
 import EcoFundStore
 import Foundation
 import OpenAPIRuntime
@@ -75,4 +77,71 @@ extension Handlers {
         let proof = try await auditLog.consistencyProof(old: input.query.from, size: input.query.to)
         return .ok(.init(body: .json(.init(from: input.query.from, to: input.query.to, proof: proof.map(\.hex)))))
     }
+}
+
+/// The audit export, streamed: the archive is written by ``AuditExporter`` into a channel that holds one chunk, so
+/// the database is read only as fast as the client takes the bytes, and a client that goes away stops the export.
+extension Handlers {
+    func getAuditExport(_ input: Operations.GetAuditExport.Input) async throws -> Operations.GetAuditExport.Output {
+        try RequestScope.caller().require(.auditor, to: "export the books")
+        guard let databaseURL else { throw StoreError(.unavailable, "this server was started without a database URL") }
+        let from = try input.query.from.map { try CalendarDate(parsing: $0, at: "from") }
+        let to = try input.query.to.map { try CalendarDate(parsing: $0, at: "to") }
+        let publicKey = try signingPublicKey.map { try Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+        // Open before answering: a refused export is a problem response, not a broken download.
+        let exporter = try await AuditExporter.open(
+            databaseURL, from: from ?? CalendarDate.exportStart, to: to ?? CalendarDate.exportEnd,
+            publicKey: publicKey)
+        let body = HTTPBody(
+            ExportStream(exporter: exporter), length: .unknown, iterationBehavior: .single)
+        return .ok(
+            .init(
+                headers: .init(contentDisposition: "attachment; filename=\"\(exporter.fileName)\""),
+                body: .applicationZip(body)))
+    }
+}
+
+extension CalendarDate {
+    /// The ends of an export that names no range: every value date the books accept.
+    static var exportStart: CalendarDate { try! CalendarDate(parsing: "\(yearRange.lowerBound)-01-01", at: "from") }
+    static var exportEnd: CalendarDate { try! CalendarDate(parsing: "\(yearRange.upperBound)-12-31", at: "to") }
+}
+
+/// The archive as an async sequence of chunks. The export runs in a task that starts when the body is first read
+/// and is cancelled when the reader goes away (the iterator is released), which ends its database snapshot.
+struct ExportStream: AsyncSequence, Sendable {
+    typealias Element = ArraySlice<UInt8>
+    let exporter: AuditExporter
+
+    final class AsyncIterator: AsyncIteratorProtocol {
+        let channel = AsyncThrowingChannel<[UInt8], any Error>()
+        var producer: Task<Void, Never>?
+        let exporter: AuditExporter
+
+        init(exporter: AuditExporter) { self.exporter = exporter }
+
+        deinit { producer?.cancel() }
+
+        func next() async throws -> ArraySlice<UInt8>? {
+            if producer == nil {
+                let channel = self.channel
+                let exporter = self.exporter
+                producer = Task {
+                    do {
+                        try await exporter.write { chunk in
+                            await channel.send(chunk)
+                            try Task.checkCancellation()
+                        }
+                        channel.finish()
+                    } catch {
+                        channel.fail(error)
+                    }
+                }
+            }
+            var iterator = channel.makeAsyncIterator()
+            return try await iterator.next().map { $0[...] }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(exporter: exporter) }
 }

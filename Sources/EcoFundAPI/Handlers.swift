@@ -16,14 +16,17 @@ struct Handlers: APIProtocol {
     let auditLog: AuditLog
     /// The raw Ed25519 key checkpoints are verified with; nil when the server has no signing key.
     let signingPublicKey: Data?
+    /// The pool's connection settings, which the audit export's own libpq connection uses too.
+    let databaseURL: DatabaseURL?
     /// Today's date in UTC, the default value date of reversals. A function so tests can fix it.
     let today: @Sendable () -> CalendarDate
 
     init(
-        database: Database, signingPublicKey: Data? = nil,
+        database: Database, databaseURL: DatabaseURL? = nil, signingPublicKey: Data? = nil,
         today: @escaping @Sendable () -> CalendarDate = CalendarDate.todayUTC
     ) {
         self.database = database
+        self.databaseURL = databaseURL
         self.ledger = LedgerService(database: database)
         self.commitments = CommitmentService(database: database)
         self.jurisdictions = JurisdictionService(database: database)

@@ -18,7 +18,10 @@ struct EcoFund: AsyncParsableCommand {
             ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), ECOFUND_SIGNING_KEY (path of the checkpoint key;
             with it, serve also runs the sealer), LOG_LEVEL.
             """,
-        subcommands: [Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Keygen.self, Bench.self])
+        subcommands: [
+            Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Keygen.self, Export.self, Verify.self,
+            Bench.self,
+        ])
 }
 
 /// Reads the environment once.

@@ -34,6 +34,24 @@ import Testing
         }
     }
 
+    /// The streaming accumulator the verifier uses agrees with the recursive definition at every size, including
+    /// the reference roots.
+    @Test func theAccumulatorGivesTheSameRootAtEverySize() {
+        var accumulator = MerkleTree.Accumulator()
+        #expect(accumulator.root == MerkleTree.emptyRoot)
+        for (size, hash) in Self.hashes.enumerated() {
+            accumulator.append(leafHash: hash)
+            #expect(accumulator.root.hex == Self.roots[size], "size \(size + 1)")
+        }
+        let hashes = (0..<300).map { MerkleTree.leafHash([UInt8($0 & 0xff), UInt8($0 >> 8)]) }
+        var large = MerkleTree.Accumulator()
+        for (size, hash) in hashes.enumerated() {
+            large.append(leafHash: hash)
+            #expect(large.root == MerkleTree.root(hashes[0...size]), "size \(size + 1)")
+        }
+        #expect(large.count == 300)
+    }
+
     @Test func auditPathsMatchTheReferenceVectors() {
         let first = MerkleTree.inclusionProof(index: 0, size: 8, rangeHash: Self.rangeHash(Self.hashes)).map(\.hex)
         #expect(

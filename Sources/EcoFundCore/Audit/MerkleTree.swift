@@ -49,6 +49,35 @@ public enum MerkleTree {
         }
     }
 
+    /// The root of a log read one leaf at a time, in O(log n) memory: the hashes of the perfect subtrees that make
+    /// up the leaves so far, largest first, are all it keeps. Gives the same root as ``root(_:)``.
+    public struct Accumulator: Sendable {
+        /// (height, hash) of each perfect subtree, left to right; heights strictly decrease.
+        private var subtrees: [(height: Int, hash: Digest32)] = []
+        public private(set) var count = 0
+
+        public init() {}
+
+        public mutating func append(leafHash: Digest32) {
+            var height = 0
+            var hash = leafHash
+            while let last = subtrees.last, last.height == height {
+                subtrees.removeLast()
+                hash = MerkleTree.nodeHash(last.hash, hash)
+                height += 1
+            }
+            subtrees.append((height, hash))
+            count += 1
+        }
+
+        /// MTH of the leaves appended so far: the smaller subtrees on the right fold in first, as RFC 6962 splits.
+        public var root: Digest32 {
+            guard var hash = subtrees.last?.hash else { return MerkleTree.emptyRoot }
+            for subtree in subtrees.dropLast().reversed() { hash = MerkleTree.nodeHash(subtree.hash, hash) }
+            return hash
+        }
+    }
+
     /// PATH(index, D[0:size]): the audit path of a leaf, from the leaf up.
     public static func inclusionProof(index: Int, size: Int, rangeHash: (Range<Int>) throws -> Digest32) rethrows
         -> [Digest32]
