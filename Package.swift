@@ -128,8 +128,10 @@ let package = Package(
             dependencies: [
                 "EcoFundAPI",
                 "EcoFundStore",
+                "EcoFundExport",
                 "EcoFundTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

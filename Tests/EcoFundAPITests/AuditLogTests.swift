@@ -1,5 +1,6 @@
 import Crypto
 import EcoFundCore
+import EcoFundExport
 import Foundation
 import Testing
 
@@ -115,6 +116,49 @@ import Testing
                     "audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)") == 0)
             #expect(
                 try await api.count("(SELECT event_id FROM audit_log GROUP BY event_id HAVING count(*) > 1) d") == 0)
+        }
+    }
+}
+
+@Suite struct AuditExportAPITests {
+    /// An auditor downloads the books over HTTP while the server's own sealer runs, and the download verifies offline
+    /// against the key the server publishes. Others are refused, and bad ranges are named.
+    @Test func anAuditorDownloadsAnExportThatVerifies() async throws {
+        try await APIHarness.with(signingKey: Curve25519.Signing.PrivateKey().rawRepresentation) { api in
+            for index in 0..<3 {
+                let status = try await api.call(
+                    .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "export-\(index)",
+                    json: APIHarness.contribution(amount: "\(index + 1)000.00", reference: "EXP-\(index)")
+                ).status
+                #expect(status == 201)
+            }
+            let reply = try await api.call(
+                .get, "/v1/audit/export?from=2025-01-01&to=2025-12-31", token: api.tokens.auditor)
+            #expect(reply.status == 200)
+            #expect(reply.headers[.contentType] == "application/zip")
+            #expect(
+                reply.headers[.contentDisposition] == "attachment; filename=\"ecofund-audit-2025-01-01-2025-12-31.zip\""
+            )
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("api-export-\(UUID()).zip")
+            try reply.body.write(to: file)
+            let published = try await api.call(.get, "/v1/audit/public-key", token: api.tokens.auditor)
+            let encoded = try #require(published.string("publicKey"))
+            let raw = try #require(Data(base64Encoded: encoded))
+            let key = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            let report = ExportVerifier(trustedKey: key).verify(archiveAt: file)
+            #expect(report.failures == [])
+            let archive = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+            #expect(archive.contains("EXP-2"), "the new contributions are in the export")
+
+            for token in [api.tokens.admin, api.tokens.financeBeijing, api.tokens.approver] {
+                #expect(try await api.call(.get, "/v1/audit/export", token: token).status == 403)
+            }
+            #expect(try await api.call(.get, "/v1/audit/export", token: nil).status == 401)
+            let badDate = try await api.call(.get, "/v1/audit/export?from=2025-02-30", token: api.tokens.auditor)
+            #expect(badDate.status == 422 && badDate.problemPointer == "from")
+            let backwards = try await api.call(
+                .get, "/v1/audit/export?from=2025-12-31&to=2025-01-01", token: api.tokens.auditor)
+            #expect(backwards.status == 422 && backwards.problemPointer == "from")
         }
     }
 }
