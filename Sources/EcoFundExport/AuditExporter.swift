@@ -69,8 +69,8 @@ public final class AuditExporter: Sendable {
             [from.description, to.description])
         let rows = try await reader.query(
             """
-            SELECT tree_size::text, root_hash, issued_at, key_id, signature
-              FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1
+            SELECT c.tree_size::text AS size, c.root_hash, c.issued_at, c.key_id, c.signature
+              FROM audit_checkpoints c ORDER BY c.tree_size DESC LIMIT 1
             """)
         guard let row = rows.first, let size = row[0].flatMap({ Int64($0) }), let root = row[1],
             let issuedAt = row[2], let keyId = row[3], let signature = row[4]
@@ -243,7 +243,7 @@ public final class AuditExporter: Sendable {
 
     /// The CSV files and the queries that fill them, in archive order. Amounts are two-decimal yuan strings, instants
     /// UTC RFC 3339, people by their subject.
-    static let csvQueries: [(String, String)] = [
+    public static let csvQueries: [(String, String)] = [
         (
             ExportFormat.jurisdictions,
             """

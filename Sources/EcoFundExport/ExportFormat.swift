@@ -105,8 +105,8 @@ extension ExportFormat {
     public static func csvRows(_ bytes: [UInt8]) -> [[String]] {
         var reader = CSVReader()
         var rows: [[String]] = []
-        bytes.withUnsafeBytes { reader.feed($0) { row, _ in rows.append(row) } }
-        reader.finish { row, _ in rows.append(row) }
+        bytes.withUnsafeBytes { reader.feed($0) { row, _ in rows.append(row.strings) } }
+        reader.finish { row, _ in rows.append(row.strings) }
         return rows
     }
 }

@@ -16,6 +16,8 @@ struct FileHandler {
     private var seenContributions: Set<String> = []
     private var accountsSeen: Set<String> = []
     private var failed = false
+    /// Positions of the required columns of this file, in the order of ``required``.
+    private var hot: [Int] = []
 
     init(name: String) {
         self.name = name
@@ -145,10 +147,11 @@ struct FileHandler {
         ExportFormat.payments: ["run_id", "recipient", "amount", "entry_id"],
     ]
 
-    private mutating func row(_ row: [String], number: Int, into state: inout State) {
+    private mutating func row(_ row: borrowing CSVRow, number: Int, into state: inout State) {
         guard !failed else { return }
         guard table.hasHeader else {
             let missing = table.readHeader(row, required: Self.required[name] ?? [])
+            hot = (Self.required[name] ?? []).map { table.index($0) }
             if !missing.isEmpty {
                 state.fail("\(name) lacks the columns \(missing.joined(separator: ", "))")
                 failed = true
@@ -164,62 +167,73 @@ struct FileHandler {
         case ExportFormat.contributions: contributionRow(row, at: at, into: &state)
         case ExportFormat.runs: runRow(row, at: at, into: &state)
         case ExportFormat.allocations:
-            let run = table.value(row, "run_id").lowercased()
+            let run = row.string(table.index("run_id")).lowercased()
             if let amount = amount(row, "amount", at: at, into: &state) {
-                state.allocationRows[run, default: [:]][table.value(row, "recipient")] = amount
+                state.allocationRows[run, default: [:]][row.string(table.index("recipient"))] = amount
             }
         case ExportFormat.payments: paymentRow(row, at: at, into: &state)
         default: break
         }
     }
 
-    private func amount(_ row: [String], _ column: String, at: String, into state: inout State) -> Int64? {
-        do {
-            return try Money(parsing: table.value(row, column), at: column).fen
-        } catch {
-            state.fail("\(at): \(column) \"\(table.value(row, column))\" is not an amount")
-            return nil
-        }
+    private func amount(_ row: borrowing CSVRow, _ column: String, at: String, into state: inout State) -> Int64? {
+        amount(row, column, index: table.index(column), at: at, into: &state)
     }
 
-    private func integer(_ row: [String], _ column: String, at: String, into state: inout State) -> Int64? {
-        guard let value = Int64(table.value(row, column)) else {
-            state.fail("\(at): \(column) \"\(table.value(row, column))\" is not a whole number")
+    private func amount(_ row: borrowing CSVRow, _ column: String, index: Int, at: String, into state: inout State)
+        -> Int64?
+    {
+        guard let fen = row.fen(index) else {
+            state.fail("\(at): \(column) \"\(row.string(index))\" is not an amount")
+            return nil
+        }
+        return fen
+    }
+
+    private func integer(_ row: borrowing CSVRow, _ column: String, at: String, into state: inout State) -> Int64? {
+        integer(row, column, index: table.index(column), at: at, into: &state)
+    }
+
+    private func integer(_ row: borrowing CSVRow, _ column: String, index: Int, at: String, into state: inout State)
+        -> Int64?
+    {
+        guard let value = row.int64(index) else {
+            state.fail("\(at): \(column) \"\(row.string(index))\" is not a whole number")
             return nil
         }
         return value
     }
 
-    private mutating func entryRow(_ row: [String], at: String, into state: inout State) {
-        guard let id = integer(row, "entry_id", at: at, into: &state) else { return }
+    private mutating func entryRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        guard let id = integer(row, "entry_id", index: hot[0], at: at, into: &state) else { return }
         guard id > lastEntryID else {
             state.fail("\(at): entry \(id) is out of order or repeated")
             return
         }
         lastEntryID = id
         state.entryIDs.append(id)
-        state.entryKinds.append(table.value(row, "kind"))
+        state.entryKinds.append(row.string(hot[1]))
         state.entryTotals.append(-1)
     }
 
-    private mutating func lineRow(_ row: [String], at: String, into state: inout State) {
-        guard let id = integer(row, "entry_id", at: at, into: &state),
-            let amount = amount(row, "amount", at: at, into: &state)
+    private mutating func lineRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        guard let id = integer(row, "entry_id", index: hot[0], at: at, into: &state),
+            let amount = amount(row, "amount", index: hot[4], at: at, into: &state)
         else { return }
         if amount <= 0 { state.fail("\(at): a line amount must be positive, not \(Money(fen: amount).decimalString)") }
         if entry?.id != id {
             closeEntry(into: &state)
             entry = (id, 0, 0, 0)
         }
-        let account = table.value(row, "account")
-        switch table.value(row, "side") {
-        case "debit":
+        let account = row.string(hot[2])
+        if row.equals(hot[3], "debit") {
             entry!.debit += amount
             state.accountDebits[account, default: 0] += amount
-        case "credit":
+        } else if row.equals(hot[3], "credit") {
             entry!.credit += amount
             state.accountCredits[account, default: 0] += amount
-        default: state.fail("\(at): side must be debit or credit")
+        } else {
+            state.fail("\(at): side must be debit or credit")
         }
         entry!.lines += 1
     }
@@ -247,9 +261,9 @@ struct FileHandler {
 
     private static func normalDebit(_ type: String) -> Bool { type == "asset" || type == "expense" }
 
-    private mutating func accountRow(_ row: [String], at: String, into state: inout State) {
-        let account = table.value(row, "account")
-        let type = table.value(row, "type")
+    private mutating func accountRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        let account = row.string(table.index("account"))
+        let type = row.string(table.index("type"))
         accountsSeen.insert(account)
         guard let opening = amount(row, "opening", at: at, into: &state),
             let debits = amount(row, "debits", at: at, into: &state),
@@ -287,8 +301,8 @@ struct FileHandler {
         }
     }
 
-    private mutating func trialRow(_ row: [String], at: String, into state: inout State) {
-        let account = table.value(row, "account")
+    private mutating func trialRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        let account = row.string(table.index("account"))
         guard let debit = amount(row, "debit", at: at, into: &state),
             let credit = amount(row, "credit", at: at, into: &state)
         else { return }
@@ -318,8 +332,8 @@ struct FileHandler {
         return state.entryTotals[index]
     }
 
-    private mutating func contributionRow(_ row: [String], at: String, into state: inout State) {
-        let id = table.value(row, "id").lowercased()
+    private mutating func contributionRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        let id = row.string(table.index("id")).lowercased()
         seenContributions.insert(id)
         guard let amount = amount(row, "amount", at: at, into: &state),
             let entryID = integer(row, "entry_id", at: at, into: &state)
@@ -334,19 +348,19 @@ struct FileHandler {
             let signed = (
                 event["amount"]?.text, event["contributor"]?.text, event["entryID"]?.integer, event["valueDate"]?.text
             )
-            if signed.0 != Money(fen: amount).decimalString || signed.1 != table.value(row, "contributor")
-                || signed.2 != entryID || signed.3 != table.value(row, "value_date")
+            if signed.0 != Money(fen: amount).decimalString || signed.1 != row.string(table.index("contributor"))
+                || signed.2 != entryID || signed.3 != row.string(table.index("value_date"))
             {
                 state.fail(
-                    "\(what) in contributions.csv (\(table.value(row, "contributor")), \(Money(fen: amount).decimalString), "
-                        + "\(table.value(row, "value_date")), entry \(entryID)) differs from the signed event that recorded it "
+                    "\(what) in contributions.csv (\(row.string(table.index("contributor"))), \(Money(fen: amount).decimalString), "
+                        + "\(row.string(table.index("value_date"))), entry \(entryID)) differs from the signed event that recorded it "
                         + "(\(signed.1 ?? "?"), \(signed.0 ?? "?"), \(signed.3 ?? "?"), entry \(signed.2.map(String.init) ?? "?"))"
                 )
             }
         } else {
             state.fail("\(what) is not in the signed event log: no contribution.recorded event names it")
         }
-        let reversal = table.value(row, "reversal_entry_id")
+        let reversal = row.string(table.index("reversal_entry_id"))
         if !reversal.isEmpty {
             guard let reversalID = Int64(reversal) else {
                 state.fail("\(at): reversal_entry_id \"\(reversal)\" is not a whole number")
@@ -368,8 +382,8 @@ struct FileHandler {
         }
     }
 
-    private mutating func runRow(_ row: [String], at: String, into state: inout State) {
-        let id = table.value(row, "id").lowercased()
+    private mutating func runRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        let id = row.string(table.index("id")).lowercased()
         let what = "disbursement run \(id)"
         guard let pool = amount(row, "pool", at: at, into: &state),
             let allocated = amount(row, "allocated", at: at, into: &state)
@@ -379,9 +393,9 @@ struct FileHandler {
         let snapshot: RunSnapshot
         let stored: Allocation
         do {
-            document = try decoder.decode(RuleDocument.self, from: Data(table.value(row, "rule_document").utf8))
-            snapshot = try decoder.decode(RunSnapshot.self, from: Data(table.value(row, "snapshot").utf8))
-            stored = try decoder.decode(Allocation.self, from: Data(table.value(row, "allocation").utf8))
+            document = try decoder.decode(RuleDocument.self, from: Data(row.string(table.index("rule_document")).utf8))
+            snapshot = try decoder.decode(RunSnapshot.self, from: Data(row.string(table.index("snapshot")).utf8))
+            stored = try decoder.decode(Allocation.self, from: Data(row.string(table.index("allocation")).utf8))
         } catch {
             state.fail("\(what): its rule, snapshot or allocation cannot be read: \(error)")
             return
@@ -406,7 +420,7 @@ struct FileHandler {
         } catch {
             state.fail("\(what): its rule cannot be applied to its snapshot: \(error)")
         }
-        let posted = table.value(row, "posted_entry_id")
+        let posted = row.string(table.index("posted_entry_id"))
         if let entryID = Int64(posted), state.entryIndex(entryID) != nil,
             let total = entryTotal(entryID, kind: "disbursement", for: what, into: &state), total != allocated,
             allocated > 0
@@ -416,7 +430,7 @@ struct FileHandler {
             )
         }
         if let event = state.runEvents[id] {
-            let status = table.value(row, "status")
+            let status = row.string(table.index("status"))
             if event["status"]?.text != status || event["allocated"]?.text != Money(fen: allocated).decimalString {
                 state.fail(
                     "\(what) is \(status) with \(Money(fen: allocated).decimalString) allocated in disbursement_runs.csv, "
@@ -428,9 +442,9 @@ struct FileHandler {
         }
     }
 
-    private mutating func paymentRow(_ row: [String], at: String, into state: inout State) {
-        let run = table.value(row, "run_id").lowercased()
-        let recipient = table.value(row, "recipient")
+    private mutating func paymentRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+        let run = row.string(table.index("run_id")).lowercased()
+        let recipient = row.string(table.index("recipient"))
         let what = "the payment of run \(run) to \(recipient)"
         guard let amount = amount(row, "amount", at: at, into: &state),
             let entryID = integer(row, "entry_id", at: at, into: &state)

@@ -39,6 +39,16 @@ public struct ExportVerifier {
     }
 }
 
+/// A chunk and the hash it goes into, handed to a worker thread; the reading thread waits for it before the next.
+private final class ChunkWork: @unchecked Sendable {
+    var hasher: SHA256
+    var chunk = Data()
+
+    init(hasher: SHA256) { self.hasher = hasher }
+
+    func hash() { hasher.update(data: chunk) }
+}
+
 /// Everything read so far, and what is compared at the end.
 struct State {
     var report = ExportVerifier.Report()
@@ -105,11 +115,17 @@ struct State {
             var hasher = SHA256()
             var size: Int64 = 0
             var handler = FileHandler(name: file.name)
-            _ = try archive.extract(entry, bufferSize: 256 * 1024, skipCRC32: true) { data in
-                hasher.update(data: data)
+            // Hashing and reading are independent: each chunk is hashed on one core while it is read on another.
+            let work = ChunkWork(hasher: hasher)
+            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: true) { data in
                 size += Int64(data.count)
+                work.chunk = data
+                let hashing = DispatchWorkItem { work.hash() }
+                DispatchQueue.global().async(execute: hashing)
                 data.withUnsafeBytes { handler.feed($0, into: &self) }
+                hashing.wait()
             }
+            hasher = work.hasher
             handler.finish(into: &self)
             let digest = Array(hasher.finalize()).hex
             if digest != file.sha256 || size != file.bytes {

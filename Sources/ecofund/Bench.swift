@@ -1,11 +1,12 @@
 import ArgumentParser
 import EcoFundCore
+import EcoFundExport
 import Foundation
 
 /// Micro-benchmarks of pure code, run by `Scripts/bench.sh` on a release build. Not a test: it measures.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure pure computations (used by Scripts/bench.sh).", subcommands: [Allocate.self])
+        abstract: "Measure pure computations (used by Scripts/bench.sh).", subcommands: [Allocate.self, ExportSQL.self])
 
     struct Allocate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -78,6 +79,29 @@ struct Bench: AsyncParsableCommand {
             let (seconds, attoseconds) = duration.components
             let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
             return "\(micros / 1000).\(String(format: "%03d", micros % 1000))"
+        }
+    }
+
+    /// The baseline of the export benchmark: a psql script that copies the very queries of every CSV file of the
+    /// export with psql's `\copy`, so that the comparison is of the same rows from the same SQL.
+    struct ExportSQL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-sql", abstract: "Print a psql script that \\copies every CSV query of the export.")
+
+        @Option(help: "Directory the CSV files are written to.")
+        var directory: String
+
+        func run() {
+            print("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;")
+            print(
+                "SELECT set_config('ecofund.export_from', '2000-01-01', true), set_config('ecofund.export_to', '2100-12-31', true);"
+            )
+            for (name, query) in AuditExporter.csvQueries {
+                let line = query.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                    .joined(separator: " ")
+                print("\\copy (\(line)) to '\(directory)/\(name)' with (format csv, header true)")
+            }
+            print("COMMIT;")
         }
     }
 }

@@ -375,6 +375,41 @@ import ZIPFoundation
         }
     }
 
+    /// One transaction of more events than a sealer batch is sealed over several rounds, in order, and the log still
+    /// hashes to its checkpoint.
+    @Test func aTransactionLargerThanABatchIsSealedAcrossRounds() async throws {
+        try await Self.withDemoBooks { database in
+            let count = AuditLog.batchEventsMax * 2 + 123
+            try await database.withOwner { owner in
+                try await owner.client.withConnection { connection in
+                    let rows = try await connection.query(
+                        """
+                        INSERT INTO audit_events (type, actor, payload)
+                        SELECT 'bulk.event', 'test', jsonb_build_object('n', g) FROM generate_series(1, \(count)) g
+                        """, logger: owner.logger)
+                    for try await _ in rows {}
+                }
+            }
+            try await Self.seal(database)
+            let events = try await database.withApp { app in
+                try await app.client.withConnection { connection in
+                    var counts: [Int] = []
+                    for try await (all, sealed) in try await connection.query(
+                        "SELECT (SELECT count(*) FROM audit_events), (SELECT max(tree_size) FROM audit_checkpoints)",
+                        logger: app.logger
+                    ).decode((Int, Int).self) { counts = [all, sealed] }
+                    return counts
+                }
+            }
+            #expect(events.count == 2 && events[0] == events[1] && events[0] > count, "\(events)")
+            let url = try await Self.export(database)
+            #expect(Self.verify(url).failures == [])
+            let manifest = try JSONDecoder().decode(
+                ExportManifest.self, from: try #require(try Self.files(url)[ExportFormat.manifest]))
+            #expect(manifest.treeSize > count)
+        }
+    }
+
     @Test func crc32MatchesTheCheckValue() {
         // The standard check value of CRC-32/ISO-HDLC over "123456789".
         #expect(ExportFormat.crc32(Array("123456789".utf8)) == 0xCBF4_3926)

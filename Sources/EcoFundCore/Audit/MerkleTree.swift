@@ -188,7 +188,16 @@ public enum MerkleTree {
 
 extension Array where Element == UInt8 {
     /// Lower-case hexadecimal.
-    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(count * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 
     /// Bytes from hexadecimal; nil for anything else.
     public init?(hex: String) {

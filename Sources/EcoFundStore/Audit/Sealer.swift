@@ -89,39 +89,64 @@ public struct Sealer: Service {
         for try await xmin in try await connection.query(
             "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", logger: logger
         ).decode(Int64.self) { horizon = xmin }
-        var events = try await pending(from: below, to: horizon, limit: AuditLog.batchEventsMax, on: connection)
+        let events = try await pending(from: below, to: horizon, limit: AuditLog.batchEventsMax, on: connection)
         if events.count == AuditLog.batchEventsMax, let lastTx = events.last?.tx {
-            // A full batch may end inside a transaction's events: seal whole transactions only.
-            let whole = events.filter { $0.tx < lastTx }
-            events = whole.isEmpty ? try await pending(from: lastTx, to: lastTx + 1, limit: nil, on: connection) : whole
-            horizon = whole.isEmpty ? lastTx + 1 : lastTx
+            // A full batch may end inside a transaction's events: the watermark stays at that transaction, and the
+            // next round goes on with its events not yet in the log.
+            horizon = lastTx
         }
         guard !events.isEmpty || previous == nil else { return 0 }
+        // The right edge of the tree so far: its perfect subtrees, read from the stored leaves and nodes.
         var reader = SubtreeReader(connection: connection, logger: logger)
+        var frontier: [(level: Int, start: Int, hash: Digest32)] = []
+        var start = 0
+        for level in stride(from: 62, through: 0, by: -1) where Int(size) & (1 << level) != 0 {
+            frontier.append((level, start, try await reader.hash(start..<start + (1 << level))))
+            start += 1 << level
+        }
+        // New leaves, and every complete subtree they complete, computed here and written in two statements.
+        var leafIndexes: [Int64] = []
+        var eventIDs: [Int64] = []
+        var leafHashes: [String] = []
+        var nodeLevels: [Int64] = []
+        var nodeIndexes: [Int64] = []
+        var nodeHashes: [String] = []
         var index = Int(size)
         for (event, _) in events {
+            let leaf = event.leafHash
+            leafIndexes.append(Int64(index))
+            eventIDs.append(event.id)
+            leafHashes.append(leaf.hex)
+            frontier.append((0, index, leaf))
+            while frontier.count >= 2, frontier[frontier.count - 2].level == frontier[frontier.count - 1].level {
+                let right = frontier.removeLast()
+                let left = frontier.removeLast()
+                let node = (level: left.level + 1, start: left.start, hash: MerkleTree.nodeHash(left.hash, right.hash))
+                nodeLevels.append(Int64(node.level))
+                nodeIndexes.append(Int64(node.start >> node.level))
+                nodeHashes.append(node.hash.hex)
+                frontier.append(node)
+            }
+            index += 1
+        }
+        if !leafIndexes.isEmpty {
             try await connection.query(
                 """
                 INSERT INTO audit_log (leaf_index, event_id, leaf_hash)
-                VALUES (\(Int64(index)), \(event.id), \(ByteBuffer(bytes: event.leafHash)))
+                SELECT i, e, decode(h, 'hex') FROM unnest(\(leafIndexes)::bigint[], \(eventIDs)::bigint[],
+                                                          \(leafHashes)::text[]) AS t (i, e, h)
                 """, logger: logger)
-            index += 1
-            // Store every complete subtree this leaf completes.
-            var level = 1
-            while index % (1 << level) == 0 {
-                let start = index - (1 << level)
-                let middle = start + (1 << (level - 1))
-                let node = MerkleTree.nodeHash(
-                    try await reader.hash(start..<middle), try await reader.hash(middle..<index))
-                try await connection.query(
-                    """
-                    INSERT INTO audit_log_nodes (level, idx, hash)
-                    VALUES (\(Int16(level)), \(Int64(start >> level)), \(ByteBuffer(bytes: node)))
-                    """, logger: logger)
-                level += 1
-            }
         }
-        let root = index == 0 ? MerkleTree.emptyRoot : try await reader.hash(0..<index)
+        if !nodeLevels.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO audit_log_nodes (level, idx, hash)
+                SELECT l, i, decode(h, 'hex') FROM unnest(\(nodeLevels)::bigint[], \(nodeIndexes)::bigint[],
+                                                          \(nodeHashes)::text[]) AS t (l, i, h)
+                """, logger: logger)
+        }
+        var root = frontier.last?.hash ?? MerkleTree.emptyRoot
+        for subtree in frontier.dropLast().reversed() { root = MerkleTree.nodeHash(subtree.hash, root) }
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
         let checkpoint = try Checkpoint.sign(
             treeSize: Int64(index), root: root, issuedAt: ISO8601DateFormatter().string(from: Date()), key: key)
@@ -135,16 +160,17 @@ public struct Sealer: Service {
         return events.count
     }
 
-    /// Events of transactions `from..<to`, in the order they will be sealed.
-    private func pending(from: Int64, to: Int64, limit: Int?, on connection: PostgresConnection) async throws
+    /// Events of transactions `from..<to` not yet in the log, in the order they will be sealed.
+    private func pending(from: Int64, to: Int64, limit: Int, on connection: PostgresConnection) async throws
         -> [(event: AuditEvent, tx: Int64)]
     {
         var events: [(event: AuditEvent, tx: Int64)] = []
         let rows = try await connection.query(
             """
             SELECT id, type, actor, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), payload::text, tx_id
-              FROM audit_events WHERE tx_id >= \(from) AND tx_id < \(to)
-             ORDER BY tx_id, id LIMIT \(limit.map(Int64.init) ?? Int64.max)
+              FROM audit_events e WHERE tx_id >= \(from) AND tx_id < \(to)
+               AND NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
+             ORDER BY tx_id, id LIMIT \(Int64(limit))
             """, logger: logger)
         for try await (id, type, actor, at, payload, tx) in rows.decode(
             (Int64, String, String, String, String, Int64).self)
