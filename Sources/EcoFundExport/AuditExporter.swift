@@ -123,12 +123,18 @@ public final class AuditExporter: Sendable {
     private func writeArchive(to sink: @escaping ([UInt8]) async throws -> Void) async throws {
         let zip = ZipStreamWriter(modified: exportedAt, sink: sink)
         var files: [ExportManifest.File] = []
+        var accountsCSV: [UInt8] = []
         for (name, query) in Self.csvQueries {
             files.append(
                 try await writeFile(name, into: zip) { emit in
                     try await emit(ExportFormat.byteOrderMark)
                     try await reader.copy(
-                        "COPY (\(query)) TO STDOUT WITH (FORMAT csv, HEADER true)", crlf: true, into: emit)
+                        "COPY (\(query)) TO STDOUT WITH (FORMAT csv, HEADER true)", crlf: true
+                    ) { chunk in
+                        // One row per account: kept for the report, which is built from the same figures.
+                        if name == ExportFormat.accounts { accountsCSV += chunk }
+                        try await emit(chunk)
+                    }
                 })
         }
         files.append(try await writeFile(ExportFormat.events, into: zip) { emit in try await writeEvents(emit) })
@@ -137,7 +143,8 @@ public final class AuditExporter: Sendable {
             try await writeFile(ExportFormat.checkpoint, into: zip) { emit in
                 try await emit(Array(try Self.json.encode(shipped)) + [UInt8(ascii: "\n")])
             })
-        let report = try await ExportReport.load(reader, from: from, to: to, checkpoint: checkpoint)
+        let report = try await ExportReport.load(
+            reader, from: from, to: to, checkpoint: checkpoint, accounts: ExportReport.accountFigures(accountsCSV))
         files.append(
             try await writeFile(ExportFormat.report, into: zip) { emit in
                 try await emit(Array(report.html(exportedAt: Self.timestamp(exportedAt)).utf8))

@@ -48,39 +48,58 @@ struct ExportReport {
     let cashClosing: Int64
     let payableClosing: Int64
 
-    static func load(_ reader: SnapshotReader, from: CalendarDate, to: CalendarDate, checkpoint: Checkpoint)
-        async throws -> ExportReport
-    {
-        let range = AuditExporter.inRange
-        func perCapita(_ column: String) -> String {
-            "CASE WHEN j.population > 0 THEN round(\(column)::numeric / 100 / j.population, 2)::text END"
+    /// What accounts.csv says of one account: its balance before the range, its movements in it, and after it.
+    struct AccountFigures {
+        let opening: Int64
+        let debits: Int64
+        let credits: Int64
+        let closing: Int64
+    }
+
+    /// Reads the rows of accounts.csv as the export wrote them (the report's figures come from there, so that the
+    /// journal is read once for both).
+    static func accountFigures(_ csv: [UInt8]) -> [String: AccountFigures] {
+        var figures: [String: AccountFigures] = [:]
+        var reader = CSVReader()
+        var columns: [Int] = []
+        let onRow: (borrowing CSVRow, Int) -> Void = { row, number in
+            if number == 1 {
+                let names = row.strings
+                columns = ["account", "opening", "debits", "credits", "closing"].map { names.firstIndex(of: $0) ?? -1 }
+                return
+            }
+            figures[row.string(columns[0])] = AccountFigures(
+                opening: row.fen(columns[1]) ?? 0, debits: row.fen(columns[2]) ?? 0, credits: row.fen(columns[3]) ?? 0,
+                closing: row.fen(columns[4]) ?? 0)
         }
-        let flowRows = try await reader.query(
+        csv.withUnsafeBytes { reader.feed($0, onRow: onRow) }
+        reader.finish(onRow: onRow)
+        return figures
+    }
+
+    static func load(
+        _ reader: SnapshotReader, from: CalendarDate, to: CalendarDate, checkpoint: Checkpoint,
+        accounts: [String: AccountFigures]
+    ) async throws -> ExportReport {
+        let range = AuditExporter.inRange
+        let jurisdictionRows = try await reader.query(
             """
-            SELECT j.code, j.name, j.name_zh, j.population::text, f.contributed::text, f.reversed::text,
-                   f.disbursed::text, f.paid::text, \(perCapita("f.contributed - f.reversed")),
-                   \(perCapita("f.disbursed"))
-              FROM jurisdictions j
-              JOIN LATERAL (
-                SELECT coalesce(sum(l.amount_fen) FILTER (WHERE l.account_code = 'contributions:' || j.code
-                                                            AND l.side = 'credit'), 0) AS contributed,
-                       coalesce(sum(l.amount_fen) FILTER (WHERE l.account_code = 'contributions:' || j.code
-                                                            AND l.side = 'debit'), 0) AS reversed,
-                       coalesce(sum(l.amount_fen) FILTER (WHERE l.account_code = 'disbursements:' || j.code
-                                                            AND l.side = 'debit'), 0) AS disbursed,
-                       coalesce(sum(l.amount_fen) FILTER (WHERE l.account_code = 'payable:' || j.code
-                                                            AND l.side = 'debit'), 0) AS paid
-                  FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id AND e.value_date \(range)
-                 WHERE l.account_code IN ('contributions:' || j.code, 'disbursements:' || j.code,
-                                          'payable:' || j.code)) f ON true
-             ORDER BY j.level DESC, j.parent NULLS FIRST, j.code
+            SELECT code, name, name_zh, population::text FROM jurisdictions
+             ORDER BY level DESC, parent NULLS FIRST, code
             """)
-        let flows = flowRows.map { row in
-            Flow(
-                code: row[0] ?? "", name: row[1] ?? "", nameZh: row[2] ?? "", population: row[3] ?? "0",
-                contributed: Int64(row[4] ?? "0") ?? 0, reversed: Int64(row[5] ?? "0") ?? 0,
-                disbursed: Int64(row[6] ?? "0") ?? 0, paid: Int64(row[7] ?? "0") ?? 0, contributedPerCapita: row[8],
-                disbursedPerCapita: row[9])
+        let flows = jurisdictionRows.map { row in
+            let code = row[0] ?? ""
+            let population = row[3] ?? "0"
+            let contributions = accounts["contributions:\(code)"]
+            let contributed = contributions?.credits ?? 0
+            let reversed = contributions?.debits ?? 0
+            let disbursed = accounts["disbursements:\(code)"]?.debits ?? 0
+            return Flow(
+                code: code, name: row[1] ?? "", nameZh: row[2] ?? "", population: population,
+                contributed: contributed, reversed: reversed, disbursed: disbursed,
+                paid: accounts["payable:\(code)"]?.debits ?? 0,
+                contributedPerCapita: perResident(contributed - reversed, population: population),
+                disbursedPerCapita: perResident(disbursed, population: population))
         }
         let commitmentRows = try await reader.query(
             """
@@ -112,23 +131,28 @@ struct ExportReport {
                 id: row[0] ?? "", rule: row[1] ?? "", status: row[2] ?? "", valueDate: row[3] ?? "",
                 pool: Int64(row[4] ?? "0") ?? 0, allocated: Int64(row[5] ?? "0") ?? 0, paid: Int64(row[6] ?? "0") ?? 0)
         }
-        let cash = try await reader.query(
-            """
-            SELECT coalesce(sum(CASE WHEN l.side = 'debit' THEN l.amount_fen ELSE -l.amount_fen END)
-                            FILTER (WHERE l.account_code = 'fund:cash' AND e.value_date < \(AuditExporter.fromSQL)),
-                            0)::text,
-                   coalesce(sum(CASE WHEN l.side = 'debit' THEN l.amount_fen ELSE -l.amount_fen END)
-                            FILTER (WHERE l.account_code = 'fund:cash' AND e.value_date <= \(AuditExporter.toSQL)),
-                            0)::text,
-                   coalesce(sum(CASE WHEN l.side = 'credit' THEN l.amount_fen ELSE -l.amount_fen END)
-                            FILTER (WHERE l.account_code LIKE 'payable:%' AND e.value_date <= \(AuditExporter.toSQL)),
-                            0)::text
-              FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
-            """)
+        let cash = accounts["fund:cash"]
+        let payable = accounts.filter { $0.key.hasPrefix("payable:") }.values.reduce(Int64(0)) { $0 + $1.closing }
         return ExportReport(
             from: from, to: to, checkpoint: checkpoint, flows: flows, commitments: commitments, runs: runs,
-            cashOpening: Int64(cash.first?[0] ?? "0") ?? 0, cashClosing: Int64(cash.first?[1] ?? "0") ?? 0,
-            payableClosing: Int64(cash.first?[2] ?? "0") ?? 0)
+            cashOpening: cash?.opening ?? 0, cashClosing: cash?.closing ?? 0, payableClosing: payable)
+    }
+
+    /// Yuan per resident with two decimals, rounded half up, from fen and a population such as "21893000.00"; nil
+    /// when the population is not a positive number.
+    static func perResident(_ fen: Int64, population: String) -> String? {
+        let parts = population.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = Int64(parts[0]) else { return nil }
+        let fraction =
+            parts.count == 2 ? String(parts[1].prefix(2)).padding(toLength: 2, withPad: "0", startingAt: 0) : "00"
+        guard let hundredths = Int64(fraction) else { return nil }
+        let people = whole * 100 + hundredths  // in hundredths of a person
+        guard people > 0 else { return nil }
+        // yuan per person = (fen / 100) / (people / 100) = fen / people; in hundredths: fen × 100 / people.
+        let (quotient, remainder) = people.dividingFullWidth(
+            fen.magnitude > 0 ? fen.multipliedFullWidth(by: 100) : (0, 0))
+        let rounded = remainder.magnitude * 2 >= people.magnitude ? quotient + (fen < 0 ? -1 : 1) : quotient
+        return Money(fen: rounded).decimalString
     }
 
     func html(exportedAt: String) -> String {
