@@ -1,4 +1,5 @@
 import EcoFundCore
+import Foundation
 
 /// Reads RFC 4180 CSV fed in chunks of any size: quoted fields with doubled quotes and line breaks, CR LF or LF
 /// row ends. Rows are handed out as they complete, as a ``CSVRow`` over buffers the reader reuses, so a file of
@@ -120,6 +121,21 @@ struct CSVRow {
         guard let range = range(field), range.count == text.utf8CodeUnitCount else { return false }
         let expected = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
         return bytes[range].elementsEqual(expected)
+    }
+
+    /// Whether the field is exactly these bytes.
+    func equals(_ field: Int, _ other: [UInt8]) -> Bool {
+        guard let range = range(field), range.count == other.count else { return false }
+        return bytes.withUnsafeBufferPointer { mine in
+            other.withUnsafeBufferPointer { theirs in
+                memcmp(mine.baseAddress! + range.lowerBound, theirs.baseAddress!, range.count) == 0
+            }
+        }
+    }
+
+    func bytes(_ field: Int) -> [UInt8] {
+        guard let range = range(field) else { return [] }
+        return Array(bytes[range])
     }
 
     /// A whole number of up to 18 digits with an optional minus sign, or nil.

@@ -72,6 +72,11 @@ struct FileHandler {
             }
         case ExportFormat.journalLines:
             closeEntry(into: &state)
+            let tally = state.lineAccounts
+            for (index, name) in tally.names.enumerated() {
+                state.accountDebits[name, default: 0] += tally.debits[index]
+                state.accountCredits[name, default: 0] += tally.credits[index]
+            }
             for (index, id) in state.entryIDs.enumerated() where state.entryTotals[index] < 0 {
                 state.fail("journal entry \(id) has no lines in journal_lines.csv")
             }
@@ -158,7 +163,7 @@ struct FileHandler {
             }
             return
         }
-        let at = "\(name) row \(number)"
+        let at = RowPlace(file: name, number: number)
         switch name {
         case ExportFormat.journalEntries: entryRow(row, at: at, into: &state)
         case ExportFormat.journalLines: lineRow(row, at: at, into: &state)
@@ -176,11 +181,11 @@ struct FileHandler {
         }
     }
 
-    private func amount(_ row: borrowing CSVRow, _ column: String, at: String, into state: inout State) -> Int64? {
+    private func amount(_ row: borrowing CSVRow, _ column: String, at: RowPlace, into state: inout State) -> Int64? {
         amount(row, column, index: table.index(column), at: at, into: &state)
     }
 
-    private func amount(_ row: borrowing CSVRow, _ column: String, index: Int, at: String, into state: inout State)
+    private func amount(_ row: borrowing CSVRow, _ column: String, index: Int, at: RowPlace, into state: inout State)
         -> Int64?
     {
         guard let fen = row.fen(index) else {
@@ -190,11 +195,11 @@ struct FileHandler {
         return fen
     }
 
-    private func integer(_ row: borrowing CSVRow, _ column: String, at: String, into state: inout State) -> Int64? {
+    private func integer(_ row: borrowing CSVRow, _ column: String, at: RowPlace, into state: inout State) -> Int64? {
         integer(row, column, index: table.index(column), at: at, into: &state)
     }
 
-    private func integer(_ row: borrowing CSVRow, _ column: String, index: Int, at: String, into state: inout State)
+    private func integer(_ row: borrowing CSVRow, _ column: String, index: Int, at: RowPlace, into state: inout State)
         -> Int64?
     {
         guard let value = row.int64(index) else {
@@ -204,7 +209,7 @@ struct FileHandler {
         return value
     }
 
-    private mutating func entryRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func entryRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         guard let id = integer(row, "entry_id", index: hot[0], at: at, into: &state) else { return }
         guard id > lastEntryID else {
             state.fail("\(at): entry \(id) is out of order or repeated")
@@ -212,11 +217,11 @@ struct FileHandler {
         }
         lastEntryID = id
         state.entryIDs.append(id)
-        state.entryKinds.append(row.string(hot[1]))
+        state.entryKinds.append(EntryKind(row, hot[1]))
         state.entryTotals.append(-1)
     }
 
-    private mutating func lineRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func lineRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         guard let id = integer(row, "entry_id", index: hot[0], at: at, into: &state),
             let amount = amount(row, "amount", index: hot[4], at: at, into: &state)
         else { return }
@@ -225,13 +230,12 @@ struct FileHandler {
             closeEntry(into: &state)
             entry = (id, 0, 0, 0)
         }
-        let account = row.string(hot[2])
         if row.equals(hot[3], "debit") {
             entry!.debit += amount
-            state.accountDebits[account, default: 0] += amount
+            state.lineAccounts.add(row, hot[2], amount: amount, debit: true)
         } else if row.equals(hot[3], "credit") {
             entry!.credit += amount
-            state.accountCredits[account, default: 0] += amount
+            state.lineAccounts.add(row, hot[2], amount: amount, debit: false)
         } else {
             state.fail("\(at): side must be debit or credit")
         }
@@ -261,7 +265,7 @@ struct FileHandler {
 
     private static func normalDebit(_ type: String) -> Bool { type == "asset" || type == "expense" }
 
-    private mutating func accountRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func accountRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         let account = row.string(table.index("account"))
         let type = row.string(table.index("type"))
         accountsSeen.insert(account)
@@ -301,7 +305,7 @@ struct FileHandler {
         }
     }
 
-    private mutating func trialRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func trialRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         let account = row.string(table.index("account"))
         guard let debit = amount(row, "debit", at: at, into: &state),
             let credit = amount(row, "credit", at: at, into: &state)
@@ -321,7 +325,7 @@ struct FileHandler {
     }
 
     /// The debit total of an exported entry of `kind`, or nil (with a failure) when it is not there.
-    private func entryTotal(_ id: Int64, kind: String, for what: String, into state: inout State) -> Int64? {
+    private func entryTotal(_ id: Int64, kind: EntryKind, for what: String, into state: inout State) -> Int64? {
         guard let index = state.entryIndex(id) else {
             state.fail("\(what) names journal entry \(id), which is not in journal_entries.csv")
             return nil
@@ -332,14 +336,14 @@ struct FileHandler {
         return state.entryTotals[index]
     }
 
-    private mutating func contributionRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func contributionRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         let id = row.string(table.index("id")).lowercased()
         seenContributions.insert(id)
         guard let amount = amount(row, "amount", at: at, into: &state),
             let entryID = integer(row, "entry_id", at: at, into: &state)
         else { return }
         let what = "contribution \(id)"
-        if let total = entryTotal(entryID, kind: "contribution", for: what, into: &state), total != amount {
+        if let total = entryTotal(entryID, kind: .contribution, for: what, into: &state), total != amount {
             state.fail(
                 "\(what) of \(Money(fen: amount).decimalString) is booked by entry \(entryID) for "
                     + "\(Money(fen: total).decimalString)")
@@ -370,7 +374,7 @@ struct FileHandler {
                 state.fail("the reversal of \(what) by entry \(reversalID) is not in the signed event log")
             }
             if state.entryIndex(reversalID) != nil,
-                let total = entryTotal(reversalID, kind: "reversal", for: "the reversal of \(what)", into: &state),
+                let total = entryTotal(reversalID, kind: .reversal, for: "the reversal of \(what)", into: &state),
                 total != amount
             {
                 state.fail(
@@ -382,7 +386,7 @@ struct FileHandler {
         }
     }
 
-    private mutating func runRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func runRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         let id = row.string(table.index("id")).lowercased()
         let what = "disbursement run \(id)"
         guard let pool = amount(row, "pool", at: at, into: &state),
@@ -422,7 +426,7 @@ struct FileHandler {
         }
         let posted = row.string(table.index("posted_entry_id"))
         if let entryID = Int64(posted), state.entryIndex(entryID) != nil,
-            let total = entryTotal(entryID, kind: "disbursement", for: what, into: &state), total != allocated,
+            let total = entryTotal(entryID, kind: .disbursement, for: what, into: &state), total != allocated,
             allocated > 0
         {
             state.fail(
@@ -442,14 +446,14 @@ struct FileHandler {
         }
     }
 
-    private mutating func paymentRow(_ row: borrowing CSVRow, at: String, into state: inout State) {
+    private mutating func paymentRow(_ row: borrowing CSVRow, at: RowPlace, into state: inout State) {
         let run = row.string(table.index("run_id")).lowercased()
         let recipient = row.string(table.index("recipient"))
         let what = "the payment of run \(run) to \(recipient)"
         guard let amount = amount(row, "amount", at: at, into: &state),
             let entryID = integer(row, "entry_id", at: at, into: &state)
         else { return }
-        if let total = entryTotal(entryID, kind: "payment", for: what, into: &state), total != amount {
+        if let total = entryTotal(entryID, kind: .payment, for: what, into: &state), total != amount {
             state.fail(
                 "\(what) is \(Money(fen: amount).decimalString), but its entry \(entryID) moves \(Money(fen: total).decimalString)"
             )
@@ -491,4 +495,11 @@ extension JSONValue {
         if case .integer(let value) = self { return value }
         return nil
     }
+}
+
+/// Where a row is, for messages: made into text only when something fails.
+struct RowPlace: CustomStringConvertible {
+    let file: String
+    let number: Int
+    var description: String { "\(file) row \(number)" }
 }

@@ -49,6 +49,62 @@ private final class ChunkWork: @unchecked Sendable {
     func hash() { hasher.update(data: chunk) }
 }
 
+/// The kind of a journal entry, kept in a byte per entry.
+enum EntryKind: UInt8, CustomStringConvertible {
+    case contribution, reversal, disbursement, payment, unknown
+
+    init(_ row: borrowing CSVRow, _ field: Int) {
+        if row.equals(field, "contribution") {
+            self = .contribution
+        } else if row.equals(field, "reversal") {
+            self = .reversal
+        } else if row.equals(field, "disbursement") {
+            self = .disbursement
+        } else if row.equals(field, "payment") {
+            self = .payment
+        } else {
+            self = .unknown
+        }
+    }
+
+    var description: String { self == .unknown ? "unknown" : "\(self)" }
+}
+
+/// Debit and credit totals per account, found by the account's bytes without making a string per line.
+struct AccountTally {
+    private(set) var names: [String] = []
+    private var keys: [[UInt8]] = []
+    private(set) var debits: [Int64] = []
+    private(set) var credits: [Int64] = []
+    private var last = 0
+
+    mutating func add(_ row: borrowing CSVRow, _ field: Int, amount: Int64, debit: Bool) {
+        let index = find(row, field)
+        if debit { debits[index] += amount } else { credits[index] += amount }
+    }
+
+    private mutating func find(_ row: borrowing CSVRow, _ field: Int) -> Int {
+        // Lines alternate between a few accounts: try the last one and its neighbours first, then all.
+        for offset in [0, 1, -1] {
+            let candidate = last + offset
+            if candidate >= 0, candidate < keys.count, row.equals(field, keys[candidate]) {
+                last = candidate
+                return candidate
+            }
+        }
+        if let index = keys.firstIndex(where: { row.equals(field, $0) }) {
+            last = index
+            return index
+        }
+        keys.append(row.bytes(field))
+        names.append(row.string(field))
+        debits.append(0)
+        credits.append(0)
+        last = keys.count - 1
+        return last
+    }
+}
+
 /// Everything read so far, and what is compared at the end.
 struct State {
     var report = ExportVerifier.Report()
@@ -66,10 +122,12 @@ struct State {
 
     // journal_entries.csv and journal_lines.csv: entries sorted by id, with their debit totals from the lines (-1: none).
     var entryIDs: [Int64] = []
-    var entryKinds: [String] = []
+    var entryKinds: [EntryKind] = []
     var entryTotals: [Int64] = []
     var accountDebits: [String: Int64] = [:]
     var accountCredits: [String: Int64] = [:]
+    /// The accounts of the lines read so far, by their bytes (lines repeat few accounts millions of times).
+    var lineAccounts = AccountTally()
     var closing: [String: (type: String, balance: Int64)] = [:]
 
     // allocations.csv, keyed by run then recipient; runs recomputed
@@ -212,13 +270,23 @@ struct State {
             separator: ", ")
     }
 
-    func entryIndex(_ id: Int64) -> Int? {
+    /// Where the last entry was found: lines come in entry order, so the next one is usually right after it.
+    var entryCursor = 0
+
+    mutating func entryIndex(_ id: Int64) -> Int? {
+        if entryCursor < entryIDs.count, entryIDs[entryCursor] == id { return entryCursor }
+        if entryCursor + 1 < entryIDs.count, entryIDs[entryCursor + 1] == id {
+            entryCursor += 1
+            return entryCursor
+        }
         var low = 0
         var high = entryIDs.count
         while low < high {
             let middle = (low + high) / 2
             if entryIDs[middle] < id { low = middle + 1 } else { high = middle }
         }
-        return low < entryIDs.count && entryIDs[low] == id ? low : nil
+        guard low < entryIDs.count, entryIDs[low] == id else { return nil }
+        entryCursor = low
+        return low
     }
 }
