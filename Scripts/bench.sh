@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Benchmarks, on a release build: measured figures next to their targets, written to BENCHMARKS.md.
-# Speed is measured here and never in timed unit tests.
+# Benchmarks on a release build: measured figures next to their targets and baselines measured in the same run,
+# written to BENCHMARKS.md with the machine, date and commit. Speed is measured here, never in timed unit tests.
 #
-# - the allocator (issue "Rule-driven disbursements": 10,000 recipients, 5 factors, one tranche, median < 50 ms);
-# - the audit export of 1,000,000 journal entries: peak RSS (< 200 MB) and time against psql's \copy of the same
-#   queries in the same run (at least half its speed); verify against sha256sum of the same ZIP (at least half
-#   its speed); an inclusion proof at 1,000,000 leaves over HTTP (median < 10 ms).
-# Set BENCH_ENTRIES / BENCH_LEAVES to run smaller. The PostgreSQL cluster is a throwaway one under .build-bench/,
-# with its durability settings left on.
+# Usage: Scripts/bench.sh [allocator] [service] [export] [all]
+#   allocator  the allocator: 10,000 recipients, 5 factors, one tranche (median < 50 ms)
+#   service    the service against raw SQL (pgbench) at 1, 8 and 32 clients, and reads (Scripts/bench/service.sh)
+#   export     the audit export of a million entries, verify, proofs at a million leaves (Scripts/bench/export.sh;
+#              about five minutes more)
+# With no argument: allocator and service. Each section replaces its own part of BENCHMARKS.md.
+# BENCH_DEBUG=1 uses a debug build, for checking the scripts only.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
-ensure_packages time
-entries=${BENCH_ENTRIES:-1000000}
-leaves=${BENCH_LEAVES:-1000000}
+sections=("$@")
+[ ${#sections[@]} -eq 0 ] && sections=(allocator service)
+[ "${sections[*]}" = all ] && sections=(allocator service export)
+for section in "${sections[@]}"; do
+    case $section in allocator | service | export) ;; *) die "unknown section $section (allocator, service, export, all)" ;; esac
+done
+
+ensure_packages time wrk
 if [ -n "${BENCH_DEBUG:-}" ]; then
-    # For checking this script quickly; the figures of a debug build mean nothing.
     swift build --product ecofund >/dev/null
     binary="$ROOT/.build/debug/ecofund"
 else
@@ -25,156 +30,52 @@ else
     binary="$ROOT/.build/release/ecofund"
 fi
 
-say "allocator: 10,000 recipients, 5 factors, one tranche"
-allocate=$("$binary" bench allocate --recipients 10000 --repeats 21)
-echo "$allocate"
-
-median() { sed -n "s/^$1 .*median_ms=\([0-9.]*\).*/\1/p" <<<"$allocate"; }
-
-# ---- the audit export ----
 work="$ROOT/.build-bench"
 server_pid=""
+service_pid=""
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    pg_stop "$work/pg"
+    for pid in $server_pid $service_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+    for cluster in "$work"/*/pg; do [ -d "$cluster" ] && pg_stop "$cluster"; done
+    return 0
 }
 trap cleanup EXIT
-pg_stop "$work/pg"
+cleanup
 rm -rf "$work"
 mkdir -p "$work"
 chmod 755 "$work"
-port=$(free_port)
-say "starting a throwaway PostgreSQL on 127.0.0.1:$port (durability on)"
-pg_start "$work/pg" "$port"
-psql_owner() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
-psql_owner -d postgres -c "CREATE DATABASE bench"
-export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/bench"
-export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/bench"
-"$binary" migrate >/dev/null
-"$binary" seed-demo >/dev/null
 
-say "loading $entries journal entries (bulk SQL: triggers off for the load, balances recomputed after)"
-psql_owner -d bench <<SQL
-BEGIN;
-SET LOCAL session_replication_role = replica;
-INSERT INTO journal_entries (kind, value_date, memo, recorded_by, tx_id)
-SELECT 'contribution', date '2024-01-01' + (g % 700), 'bench contribution ' || g, 'bench', txid_current()
-  FROM generate_series(1, $entries) g;
-INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen)
-SELECT e.id, s.line_no,
-       CASE WHEN s.line_no = 1 THEN 'fund:cash'
-            WHEN e.id % 3 = 0 THEN 'contributions:tianjin' ELSE 'contributions:beijing' END,
-       CASE WHEN s.line_no = 1 THEN 'debit' ELSE 'credit' END,
-       100000 + (e.id * 7919) % 100000000
-  FROM journal_entries e CROSS JOIN (VALUES (1), (2)) s (line_no)
- WHERE e.recorded_by = 'bench';
-UPDATE account_balances b
-   SET debit_fen = t.debit, credit_fen = t.credit,
-       balance_fen = CASE WHEN a.type IN ('asset', 'expense') THEN t.debit - t.credit ELSE t.credit - t.debit END
-  FROM accounts a,
-       (SELECT account_code,
-               coalesce(sum(amount_fen) FILTER (WHERE side = 'debit'), 0) AS debit,
-               coalesce(sum(amount_fen) FILTER (WHERE side = 'credit'), 0) AS credit
-          FROM journal_lines GROUP BY account_code) t
- WHERE a.code = b.account_code AND t.account_code = b.account_code;
-INSERT INTO audit_events (type, actor, payload, tx_id)
-VALUES ('bench.loaded', 'bench', '{"entries": $entries}', txid_current());
-COMMIT;
-VACUUM ANALYZE;
-SQL
-
-public_key=$("$binary" keygen --out "$work/signing.key" | sed -n 's/.*public key \([^ ]*\)$/\1/p')
-server_port=$(free_port)
-say "starting the server (with the sealer) on 127.0.0.1:$server_port"
-ECOFUND_SIGNING_KEY="$work/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=warning "$binary" serve &
-server_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null && break; sleep 0.2; done
-
-seconds() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
-
-say "export: ecofund export of every value date"
-started=$(now)
-ECOFUND_SIGNING_KEY="$work/signing.key" /usr/bin/time -v -o "$work/export.time" \
-    "$binary" export --out "$work/export.zip" 2>/dev/null
-export_seconds=$(elapsed "$started" "$(now)")
-export_rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/export.time")
-export_bytes=$(stat -c %s "$work/export.zip")
-
-say "baseline: psql \\copy of the same CSV queries, in one snapshot"
-mkdir -p "$work/psql" && chmod 777 "$work/psql"
-"$binary" bench export-sql --directory "$work/psql" >"$work/baseline.sql"
-started=$(now)
-psql_owner -d bench -f "$work/baseline.sql" >/dev/null
-psql_seconds=$(elapsed "$started" "$(now)")
-psql_bytes=$(cat "$work"/psql/*.csv | wc -c)
-csv_rows=$(cat "$work"/psql/*.csv | wc -l)
-
-say "verify, against sha256sum of the same file"
-"$binary" verify "$work/export.zip" --public-key "$public_key" >"$work/verify.out" \
-    || { cat "$work/verify.out"; die "the benchmark export did not verify"; }
-started=$(now)
-/usr/bin/time -v -o "$work/verify.time" "$binary" verify "$work/export.zip" >/dev/null
-verify_seconds=$(elapsed "$started" "$(now)")
-verify_rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/verify.time")
-started=$(now)
-sha256sum "$work/export.zip" >/dev/null
-sha_seconds=$(elapsed "$started" "$(now)")
-
-say "inclusion proofs at $leaves leaves: appending events and waiting for the sealer"
-psql_owner -d bench -c "INSERT INTO audit_events (type, actor, payload, tx_id)
-    SELECT 'bench.event', 'bench', jsonb_build_object('n', g), txid_current() FROM generate_series(1, $leaves) g"
-target=$(psql_owner -d bench -Atc "SELECT count(*) FROM audit_events")
-started=$(now)
-while [ "$(psql_owner -d bench -Atc "SELECT count(*) FROM audit_log")" -lt "$target" ]; do sleep 1; done
-seal_seconds=$(elapsed "$started" "$(now)")
-auditor=$("$binary" token create --role auditor --subject bench-proofs 2>/dev/null)
-proof=$(python3 - "$server_port" "$auditor" "$target" <<'PY'
-import http.client, json, random, statistics, sys, time
-port, token, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-connection = http.client.HTTPConnection("127.0.0.1", port)
-headers = {"Authorization": "Bearer " + token}
-timings = []
-random.seed(7)
-for attempt in range(111):
-    index = random.randrange(size)
-    started = time.perf_counter()
-    connection.request("GET", f"/v1/audit/proofs/inclusion?index={index}&treeSize={size}", headers=headers)
-    response = connection.getresponse()
-    body = response.read()
-    elapsed = (time.perf_counter() - started) * 1000
-    assert response.status == 200, body
-    if attempt >= 11:
-        timings.append(elapsed)
-print(f"{statistics.median(timings):.2f} {min(timings):.2f} {max(timings):.2f}")
+for section in "${sections[@]}"; do
+    case $section in
+    allocator)
+        say "allocator: 10,000 recipients, 5 factors, one tranche"
+        allocate=$("$binary" bench allocate --recipients 10000 --repeats 21)
+        echo "$allocate"
+        median() { sed -n "s/^$1 .*median_ms=\([0-9.]*\).*/\1/p" <<<"$allocate"; }
+        {
+            echo "| measurement | measured | target |"
+            echo "| --- | --- | --- |"
+            echo "| allocate 10,000 recipients × 5 factors, one tranche (median of 21) | $(median allocate) ms | < 50 ms |"
+            echo "| write that allocation's derivations as JSON (median of 21) | $(median encode-derivations) ms | (reported) |"
+        } >"$work/allocator.md"
+        ;;
+    service) source "$ROOT/Scripts/bench/service.sh" ;;
+    export) source "$ROOT/Scripts/bench/export.sh" ;;
+    esac
+    # Replace this section of BENCHMARKS.md (or add it), stamped with when, where and what it measured.
+    python3 - "$section" "$work/$section.md" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+        "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr), $(swift --version 2>/dev/null | head -n 1)" <<'PY'
+import pathlib, re, sys
+section, body, date, commit, machine = sys.argv[1], pathlib.Path(sys.argv[2]).read_text(), *sys.argv[3:]
+path = pathlib.Path("BENCHMARKS.md")
+text = path.read_text() if path.exists() else ""
+if not text.startswith("# Benchmarks"):
+    text = ("# Benchmarks\n\nWritten by `Scripts/bench.sh` on a release build; each section by its own run. Reproduce "
+            "with `Scripts/bench.sh all` (or name the sections: allocator, service, export).\n")
+block = (f"<!-- section:{section} -->\n## {section}\n\n- measured {date} at commit {commit}\n- machine: {machine}\n\n"
+         f"{body.rstrip()}\n<!-- /section:{section} -->")
+pattern = re.compile(rf"<!-- section:{section} -->.*?<!-- /section:{section} -->", re.S)
+text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+path.write_text(text)
 PY
-)
-read -r proof_median proof_min proof_max <<<"$proof"
-
-{
-    echo "# Benchmarks"
-    echo
-    echo "Written by \`Scripts/bench.sh\` (release build). Reproduce with that one command."
-    echo
-    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
-    echo "- swift: $(swift --version 2>/dev/null | head -n 1)"
-    echo
-    echo "| measurement | measured | target |"
-    echo "| --- | --- | --- |"
-    echo "| allocate 10,000 recipients × 5 factors, one tranche (median of 21) | $(median allocate) ms | < 50 ms |"
-    echo "| write that allocation's derivations as JSON (median of 21) | $(median encode-derivations) ms | (reported) |"
-    echo
-    echo "Audit export of $entries journal entries ($csv_rows CSV rows, every value date; ZIP $export_bytes bytes):"
-    echo
-    echo "| measurement | measured | baseline in the same run | target |"
-    echo "| --- | --- | --- | --- |"
-    echo "| \`ecofund export\` wall time | $(seconds "$export_seconds") s | psql \`\\copy\` of the same CSV queries: $(seconds "$psql_seconds") s ($psql_bytes bytes) | at most 2 × psql |"
-    echo "| \`ecofund export\` peak RSS | $((export_rss_kb / 1024)) MB | | < 200 MB |"
-    echo "| \`ecofund verify\` wall time | $(seconds "$verify_seconds") s (peak RSS $((verify_rss_kb / 1024)) MB) | sha256sum of the same ZIP: $(seconds "$sha_seconds") s | at most 2 × sha256sum |"
-    echo "| sealing $leaves new events (sealer in \`ecofund serve\`) | $(seconds "$seal_seconds") s | | (reported) |"
-    echo "| GET /v1/audit/proofs/inclusion at $target leaves, over HTTP (median of 100) | $proof_median ms (min $proof_min, max $proof_max) | | < 10 ms |"
-} > BENCHMARKS.md
-say "wrote BENCHMARKS.md"
+    say "wrote the $section section of BENCHMARKS.md"
+done

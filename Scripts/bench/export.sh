@@ -1,0 +1,134 @@
+# The audit export of a million journal entries (sourced by Scripts/bench.sh, which has set binary, work and the
+# helpers of lib/common.sh). Writes "$work/export.md".
+#
+# Peak RSS and wall time of `ecofund export` beside psql's \copy of the very same CSV queries; `ecofund verify` beside
+# sha256sum of the same ZIP; inclusion proofs over HTTP at a million leaves. BENCH_ENTRIES / BENCH_LEAVES shrink it.
+
+entries=${BENCH_ENTRIES:-1000000}
+leaves=${BENCH_LEAVES:-1000000}
+dir="$work/export"
+mkdir -p "$dir"
+chmod 755 "$dir"
+port=$(free_port)
+say "starting a throwaway PostgreSQL on 127.0.0.1:$port (durability on)"
+pg_start "$dir/pg" "$port"
+psql_owner() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+psql_owner -d postgres -c "CREATE DATABASE bench"
+export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/bench"
+export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/bench"
+"$binary" migrate >/dev/null
+"$binary" seed-demo >/dev/null
+
+say "loading $entries journal entries (bulk SQL: triggers off for the load, balances recomputed after)"
+psql_owner -d bench <<SQL
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO journal_entries (kind, value_date, memo, recorded_by, tx_id)
+SELECT 'contribution', date '2024-01-01' + (g % 700), 'bench contribution ' || g, 'bench', txid_current()
+  FROM generate_series(1, $entries) g;
+INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen)
+SELECT e.id, s.line_no,
+       CASE WHEN s.line_no = 1 THEN 'fund:cash'
+            WHEN e.id % 3 = 0 THEN 'contributions:tianjin' ELSE 'contributions:beijing' END,
+       CASE WHEN s.line_no = 1 THEN 'debit' ELSE 'credit' END,
+       100000 + (e.id * 7919) % 100000000
+  FROM journal_entries e CROSS JOIN (VALUES (1), (2)) s (line_no)
+ WHERE e.recorded_by = 'bench';
+UPDATE account_balances b
+   SET debit_fen = t.debit, credit_fen = t.credit,
+       balance_fen = CASE WHEN a.type IN ('asset', 'expense') THEN t.debit - t.credit ELSE t.credit - t.debit END
+  FROM accounts a,
+       (SELECT account_code,
+               coalesce(sum(amount_fen) FILTER (WHERE side = 'debit'), 0) AS debit,
+               coalesce(sum(amount_fen) FILTER (WHERE side = 'credit'), 0) AS credit
+          FROM journal_lines GROUP BY account_code) t
+ WHERE a.code = b.account_code AND t.account_code = b.account_code;
+INSERT INTO audit_events (type, actor, payload, tx_id)
+VALUES ('bench.loaded', 'bench', '{"entries": $entries}', txid_current());
+COMMIT;
+VACUUM ANALYZE;
+SQL
+
+public_key=$("$binary" keygen --out "$dir/signing.key" | sed -n 's/.*public key \([^ ]*\)$/\1/p')
+server_port=$(free_port)
+say "starting the server (with the sealer) on 127.0.0.1:$server_port"
+ECOFUND_SIGNING_KEY="$dir/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=warning "$binary" serve &
+server_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null && break; sleep 0.2; done
+
+seconds() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
+
+say "export: ecofund export of every value date"
+started=$(now)
+ECOFUND_SIGNING_KEY="$dir/signing.key" /usr/bin/time -v -o "$dir/export.time" \
+    "$binary" export --out "$dir/export.zip" 2>/dev/null
+export_seconds=$(elapsed "$started" "$(now)")
+export_rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/export.time")
+export_bytes=$(stat -c %s "$dir/export.zip")
+
+say "baseline: psql \\copy of the same CSV queries, in one snapshot"
+mkdir -p "$dir/psql" && chmod 777 "$dir/psql"
+"$binary" bench export-sql --directory "$dir/psql" >"$dir/baseline.sql"
+started=$(now)
+psql_owner -d bench -f "$dir/baseline.sql" >/dev/null
+psql_seconds=$(elapsed "$started" "$(now)")
+psql_bytes=$(cat "$dir"/psql/*.csv | wc -c)
+csv_rows=$(cat "$dir"/psql/*.csv | wc -l)
+
+say "verify, against sha256sum of the same file"
+"$binary" verify "$dir/export.zip" --public-key "$public_key" >"$dir/verify.out" \
+    || { cat "$dir/verify.out"; die "the benchmark export did not verify"; }
+started=$(now)
+/usr/bin/time -v -o "$dir/verify.time" "$binary" verify "$dir/export.zip" >/dev/null
+verify_seconds=$(elapsed "$started" "$(now)")
+verify_rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/verify.time")
+started=$(now)
+sha256sum "$dir/export.zip" >/dev/null
+sha_seconds=$(elapsed "$started" "$(now)")
+
+say "inclusion proofs at $leaves leaves: appending events and waiting for the sealer"
+psql_owner -d bench -c "INSERT INTO audit_events (type, actor, payload, tx_id)
+    SELECT 'bench.event', 'bench', jsonb_build_object('n', g), txid_current() FROM generate_series(1, $leaves) g"
+target=$(psql_owner -d bench -Atc "SELECT count(*) FROM audit_events")
+started=$(now)
+while [ "$(psql_owner -d bench -Atc "SELECT count(*) FROM audit_log")" -lt "$target" ]; do sleep 1; done
+seal_seconds=$(elapsed "$started" "$(now)")
+auditor=$("$binary" token create --role auditor --subject bench-proofs 2>/dev/null)
+proof=$(python3 - "$server_port" "$auditor" "$target" <<'PY'
+import http.client, json, random, statistics, sys, time
+port, token, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+connection = http.client.HTTPConnection("127.0.0.1", port)
+headers = {"Authorization": "Bearer " + token}
+timings = []
+random.seed(7)
+for attempt in range(111):
+    index = random.randrange(size)
+    started = time.perf_counter()
+    connection.request("GET", f"/v1/audit/proofs/inclusion?index={index}&treeSize={size}", headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status == 200, body
+    if attempt >= 11:
+        timings.append(elapsed)
+print(f"{statistics.median(timings):.2f} {min(timings):.2f} {max(timings):.2f}")
+PY
+)
+read -r proof_median proof_min proof_max <<<"$proof"
+
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+pg_stop "$dir/pg"
+{
+    echo "Audit export of $entries journal entries ($csv_rows CSV rows, every value date; ZIP $export_bytes bytes):"
+    echo
+    echo "| measurement | measured | baseline in the same run | target |"
+    echo "| --- | --- | --- | --- |"
+    echo "| \`ecofund export\` wall time | $(seconds "$export_seconds") s | psql \`\\copy\` of the same CSV queries: $(seconds "$psql_seconds") s ($psql_bytes bytes) | at most 2 × psql |"
+    echo "| \`ecofund export\` peak RSS | $((export_rss_kb / 1024)) MB | | < 200 MB |"
+    echo "| \`ecofund verify\` wall time | $(seconds "$verify_seconds") s (peak RSS $((verify_rss_kb / 1024)) MB) | sha256sum of the same ZIP: $(seconds "$sha_seconds") s | at most 2 × sha256sum |"
+    echo "| sealing $leaves new events (sealer in \`ecofund serve\`) | $(seconds "$seal_seconds") s | | (reported) |"
+    echo "| GET /v1/audit/proofs/inclusion at $target leaves, over HTTP (median of 100) | $proof_median ms (min $proof_min, max $proof_max) | | < 10 ms |"
+} >"$work/export.md"
