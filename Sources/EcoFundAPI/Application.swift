@@ -23,6 +23,8 @@ public struct AppConfiguration: Sendable {
     public var schemaDirectory: URL
     /// Pool size. Defaults to ``Database/connectionsMaxDefault``.
     public var connectionsMax: Int
+    /// Connections kept open even when idle; nil keeps the whole pool open (see ``DatabaseURL/clientConfiguration``).
+    public var connectionsMin: Int?
     public var logLevel: Logger.Level
     /// The raw Ed25519 key that signs checkpoints; when set, this server also runs the sealer (one leads at a time).
     public var signingKey: Data?
@@ -31,8 +33,9 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
         migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
-        logLevel: Logger.Level = .info, signingKey: Data? = nil
+        connectionsMin: Int? = nil, logLevel: Logger.Level = .info, signingKey: Data? = nil
     ) {
+        self.connectionsMin = connectionsMin
         self.signingKey = signingKey
         self.host = host
         self.port = port
@@ -52,7 +55,9 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         return logger
     }()
     let client = PostgresClient(
-        configuration: configuration.databaseURL.clientConfiguration(connectionsMax: configuration.connectionsMax),
+        configuration: configuration.databaseURL.clientConfiguration(
+            connectionsMax: configuration.connectionsMax,
+            connectionsMin: configuration.connectionsMin ?? configuration.connectionsMax),
         backgroundLogger: logger)
     let database = Database(client: client, logger: logger)
     let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }

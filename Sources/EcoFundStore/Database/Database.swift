@@ -24,6 +24,7 @@ public struct Database: Sendable {
 
     public let client: PostgresClient
     public let logger: Logger
+    let watchdog = LeaseWatchdog()
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
@@ -102,38 +103,30 @@ public struct Database: Sendable {
 
     /// `client.withConnection`, giving up with ``StoreError/Code/unavailable`` if no connection is handed out
     /// within ``leaseTimeoutSeconds``.
+    ///
+    /// The work races a second task that waits for the lease's deadline. That task sleeps on a continuation which
+    /// one shared watchdog resumes, not on a timer of its own: a cancelled `Task.sleep` keeps its memory until its
+    /// deadline passes, which at thousands of requests a second held hundreds of megabytes.
     private func withLeasedConnection<Result: Sendable>(
         _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let lease = Lease()
+        let lease = Lease(deadline: .now + .seconds(Self.leaseTimeoutSeconds))
+        watchdog.watch(lease)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
+            defer { lease.finish() }
             group.addTask {
                 try await client.withConnection { connection in
-                    let acquired = lease.state.withLock { state in
-                        if state == .waiting { state = .acquired }
-                        return state == .acquired
-                    }
-                    guard acquired else { throw CancellationError() }
+                    guard lease.acquire() else { throw CancellationError() }
                     return try await body(connection)
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: .seconds(Self.leaseTimeoutSeconds))
-                let timedOut = lease.state.withLock { state in
-                    if state == .waiting { state = .timedOut }
-                    return state == .timedOut
-                }
-                if timedOut {
-                    throw StoreError(
-                        .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
-                }
-                return nil
+                guard await lease.expired() else { return nil }
+                throw StoreError(
+                    .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
             }
             while let next = try await group.next() {
-                if let result = next {
-                    group.cancelAll()
-                    return result
-                }
+                if let result = next { return result }
             }
             preconditionFailure("the work task ends with a result or an error")
         }
@@ -156,10 +149,110 @@ public struct Database: Sendable {
     }
 }
 
-/// Whether a connection was handed out before the lease timeout, shared by the two tasks that race for it.
-private final class Lease: Sendable {
-    enum State: Sendable { case waiting, acquired, timedOut }
-    let state = Mutex(State.waiting)
+/// One wait for a pooled connection: whether it was handed out before its deadline, shared by the task doing the work,
+/// the task waiting for the deadline, and the watchdog.
+final class Lease: Sendable {
+    enum State: Sendable { case waiting, acquired, timedOut, finished }
+    private struct Guarded: Sendable {
+        var state = State.waiting
+        var waiter: CheckedContinuation<Bool, Never>?
+    }
+
+    let deadline: ContinuousClock.Instant
+    private let guarded = Mutex(Guarded())
+
+    init(deadline: ContinuousClock.Instant) { self.deadline = deadline }
+
+    var state: State { guarded.withLock { $0.state } }
+
+    /// The connection arrived: true unless the deadline passed first.
+    func acquire() -> Bool {
+        guarded.withLock { guarded in
+            if guarded.state == .waiting { guarded.state = .acquired }
+            return guarded.state == .acquired
+        }
+    }
+
+    /// Suspends until the lease times out (true) or ends another way (false).
+    func expired() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let state = guarded.withLock { guarded in
+                if guarded.state == .waiting || guarded.state == .acquired { guarded.waiter = continuation }
+                return guarded.state
+            }
+            switch state {
+            case .timedOut: continuation.resume(returning: true)
+            case .finished: continuation.resume(returning: false)
+            case .waiting, .acquired: break
+            }
+        }
+    }
+
+    /// Called by the watchdog once the deadline has passed: a lease still waiting times out.
+    func expire() {
+        let waiter: CheckedContinuation<Bool, Never>? = guarded.withLock { guarded in
+            guard guarded.state == .waiting else { return nil }
+            guarded.state = .timedOut
+            defer { guarded.waiter = nil }
+            return guarded.waiter
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// The work is over, whichever way: releases the deadline task.
+    func finish() {
+        let waiter: CheckedContinuation<Bool, Never>? = guarded.withLock { guarded in
+            if guarded.state != .timedOut { guarded.state = .finished }
+            defer { guarded.waiter = nil }
+            return guarded.waiter
+        }
+        waiter?.resume(returning: false)
+    }
+
+    var isOver: Bool { guarded.withLock { $0.state == .finished || $0.state == .timedOut } }
+}
+
+/// Times out leases with one loop that ticks only while leases are waiting, instead of a timer per lease.
+final class LeaseWatchdog: Sendable {
+    static let tick = Duration.milliseconds(100)
+
+    private struct Guarded: Sendable {
+        var leases: [ObjectIdentifier: Lease] = [:]
+        var running = false
+    }
+
+    private let guarded = Mutex(Guarded())
+
+    func watch(_ lease: Lease) {
+        let start = guarded.withLock { guarded in
+            guarded.leases[ObjectIdentifier(lease)] = lease
+            defer { guarded.running = true }
+            return !guarded.running
+        }
+        if start { Task.detached { await self.loop() } }
+    }
+
+    private func loop() async {
+        while true {
+            try? await Task.sleep(for: Self.tick)
+            let now = ContinuousClock.now
+            let (expired, stop): ([Lease], Bool) = guarded.withLock { guarded in
+                var expired: [Lease] = []
+                for (id, lease) in guarded.leases {
+                    if lease.isOver {
+                        guarded.leases[id] = nil
+                    } else if lease.deadline <= now {
+                        expired.append(lease)
+                        guarded.leases[id] = nil
+                    }
+                }
+                if guarded.leases.isEmpty { guarded.running = false }
+                return (expired, guarded.leases.isEmpty)
+            }
+            for lease in expired { lease.expire() }
+            if stop { return }
+        }
+    }
 }
 
 extension PSQLError {

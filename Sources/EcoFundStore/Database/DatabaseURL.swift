@@ -54,11 +54,19 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.sslMode = other.sslMode
     }
 
+    /// How long a pooled connection may sit idle before the pool checks it with `SELECT 1`.
+    public static let keepAliveSeconds: Int64 = 5
+
     /// The URL with the password left out, for logs.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
     /// Pool settings for PostgresNIO: every connection gets the statement timeout of ``Database``.
-    public func clientConfiguration(connectionsMax: Int) -> PostgresClient.Configuration {
+    ///
+    /// A server keeps `connectionsMin` connections open (all of them, by default in ``AppConfiguration``) and pings
+    /// idle ones every ``keepAliveSeconds``. Both matter for memory, not only for latency: the pool arms a timer each
+    /// time a connection falls idle, and a cancelled timer holds its memory until its deadline — at thousands of
+    /// requests a second the default 60 s idle timeout and 30 s keep-alive held hundreds of megabytes.
+    public func clientConfiguration(connectionsMax: Int, connectionsMin: Int = 0) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case "require": tls = .require(.makeClientConfiguration())
@@ -68,6 +76,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = connectionsMax
+        configuration.options.minimumConnections = min(connectionsMin, connectionsMax)
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(Self.keepAliveSeconds))
         configuration.options.connectTimeout = .seconds(Database.connectTimeoutSeconds)
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "\(Database.statementTimeoutMs)"),
