@@ -2,11 +2,17 @@ import EcoFundCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Users and their bearer tokens: issue (the secret is shown once), authenticate, revoke.
 public struct TokenService: Sendable {
+    /// How long a server trusts a token it has just checked without asking the database again. A revoked token stops
+    /// working at once on the server that revoked it and within this time on every other.
+    public static let recentlyCheckedSeconds: TimeInterval = 1
+
     let database: Database
     var logger: Logger { database.logger }
+    private let recent = RecentTokens()
 
     public init(database: Database) { self.database = database }
 
@@ -18,6 +24,12 @@ public struct TokenService: Sendable {
             throw AuthenticationError("the bearer token is not an EcoFund token")
         }
         let hash = BearerToken.hash(text)
+        if let (principal, expiresAt) = recent.lookup(hash, now: now) {
+            guard expiresAt > now else {
+                throw AuthenticationError("token of \(principal.subject) expired at \(expiresAt)")
+            }
+            return principal
+        }
         let found = try await database.read { connection in
             let rows = try await connection.query(
                 """
@@ -35,7 +47,9 @@ public struct TokenService: Sendable {
         guard let role = Role(rawValue: role) else {
             preconditionFailure("user \(subject) has role \(role), which the schema does not allow")
         }
-        return Principal(userID: userID, subject: subject, role: role, jurisdiction: jurisdiction)
+        let principal = Principal(userID: userID, subject: subject, role: role, jurisdiction: jurisdiction)
+        recent.remember(hash, principal: principal, expiresAt: expiresAt, now: now)
+        return principal
     }
 
     /// Issues a token for a user, creating the user on first use. A user keeps one role and jurisdiction.
@@ -92,6 +106,9 @@ public struct TokenService: Sendable {
                 "token.revoked", actor: principal.subject, payload: ["id": id.uuidString], on: connection,
                 logger: logger)
         }
+        // After the commit: a check racing the revocation may still have remembered the token, for at most
+        // recentlyCheckedSeconds.
+        recent.forgetAll()
     }
 
     static func insert(
@@ -155,5 +172,43 @@ public struct TokenService: Sendable {
             return id
         }
         preconditionFailure("user \(request.subject) vanished inside its own transaction")
+    }
+}
+
+/// Tokens this server checked in the last ``TokenService/recentlyCheckedSeconds``, by their hash: spares the database a
+/// query per request when one client sends many. Only successful checks are kept, and never for long.
+private final class RecentTokens: Sendable {
+    private struct Entry {
+        let principal: Principal
+        let expiresAt: Date
+        let checkedAt: Date
+    }
+
+    /// Beyond this many tokens the memory starts over; a server has far fewer active callers.
+    private static let entriesMax = 10_000
+    private let entries = Mutex<[[UInt8]: Entry]>([:])
+
+    func lookup(_ hash: [UInt8], now: Date) -> (Principal, Date)? {
+        entries.withLock { entries in
+            guard let entry = entries[hash] else { return nil }
+            guard now.timeIntervalSince(entry.checkedAt) < TokenService.recentlyCheckedSeconds,
+                now >= entry.checkedAt
+            else {
+                entries[hash] = nil
+                return nil
+            }
+            return (entry.principal, entry.expiresAt)
+        }
+    }
+
+    func remember(_ hash: [UInt8], principal: Principal, expiresAt: Date, now: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.entriesMax { entries.removeAll() }
+            entries[hash] = Entry(principal: principal, expiresAt: expiresAt, checkedAt: now)
+        }
+    }
+
+    func forgetAll() {
+        entries.withLock { $0.removeAll() }
     }
 }
