@@ -77,5 +77,8 @@ pattern = re.compile(rf"<!-- section:{section} -->.*?<!-- /section:{section} -->
 text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
 path.write_text(text)
 PY
+    echo
+    cat "$work/$section.md"
+    echo
     say "wrote the $section section of BENCHMARKS.md"
 done
