@@ -257,6 +257,48 @@ import Testing
         }
     }
 
+    /// One Idempotency-Key sent by 20 clients at the same moment: one contribution, and all 20 get its answer. The
+    /// same key with 20 different bodies at once: one is written, the other 19 are told the key was reused.
+    @Test func twentyClientsSendingOneKeyAtOnceMakeOneContribution() async throws {
+        try await APIHarness.with { api in
+            let body = APIHarness.contribution(amount: "1234.56", reference: "SAME-KEY")
+            let replies = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let reply = try await api.call(
+                            .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "one-key", json: body)
+                        return (reply.status, reply.string("id"))
+                    }
+                }
+                var all: [(Int, String?)] = []
+                for try await reply in group { all.append(reply) }
+                return all
+            }
+            #expect(replies.allSatisfy { $0.0 == 201 })
+            #expect(Set(replies.compactMap(\.1)).count == 1)
+            #expect(try await api.count("contributions") == 1)
+            #expect(try await api.count("journal_entries") == 1)
+            #expect(try await api.balanceFen("contributions:beijing") == 123_456)
+
+            let different = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await api.call(
+                            .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "contested",
+                            json: APIHarness.contribution(amount: "\(index + 1).00", reference: "CONTESTED-\(index)")
+                        ).status
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(different.filter { $0 == 201 }.count == 1)
+            #expect(different.filter { $0 == 422 }.count == 19)
+            #expect(try await api.count("contributions") == 2)
+        }
+    }
+
     /// 200 contributions at once, some retried with the same key: the balances hold exactly the distinct ones.
     @Test func concurrentContributionsWithRepeatedKeysPostEachDistinctOneOnce() async throws {
         try await APIHarness.with { api in

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The crash drill (issue "Reliability and security drills"): under a steady write load, kill -9 the server 10 times
+# at random moments and restart it, then stop PostgreSQL immediately 3 times and bring it back. Afterwards every
+# acknowledged contribution must be in the ledger exactly once, no entry half-written, every balance equal to its
+# lines, the trial balance balanced, every committed event sealed; while the database was down the server must have
+# answered 503 (never 500, never hanging), and it must have recovered by itself. Exits 1 on any failure.
+#
+# Usage: Scripts/drills/crash.sh        (a throwaway, durable PostgreSQL under .build-drills/; about three minutes)
+set -euo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+cd "$ROOT"
+
+ensure_packages
+say "building (debug)"
+swift build --product ecofund >/dev/null 2>&1 || swift build --product ecofund
+binary="$ROOT/.build/debug/ecofund"
+
+work="$ROOT/.build-drills/crash"
+server_pid=""
+load_pid=""
+cleanup() {
+    [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    pg_stop "$work/pg"
+    return 0
+}
+trap cleanup EXIT
+pg_stop "$work/pg"
+rm -rf "$work"
+mkdir -p "$work"
+chmod 755 "$work"
+port=$(free_port)
+say "a durable PostgreSQL on 127.0.0.1:$port"
+pg_start "$work/pg" "$port"
+psql_owner() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d drill "$@"; }
+as_pg "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE drill"
+export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/drill"
+export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/drill"
+"$binary" migrate >/dev/null 2>&1
+"$binary" seed-demo >/dev/null 2>&1
+"$binary" keygen --out "$work/signing.key" >/dev/null
+token=$("$binary" token create --role finance --jurisdiction beijing --subject drill-finance --days 1 2>/dev/null)
+server_port=$(free_port)
+
+start_server() {
+    ECOFUND_SIGNING_KEY="$work/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=warning \
+        "$binary" serve >>"$work/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 300); do
+        curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    die "the server did not start again; see $work/server.log"
+}
+# ready_within SECONDS: the server says ready (database included) within that time.
+ready_within() {
+    local deadline=$(($(date +%s) + $1))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        curl -sf -m 2 "http://127.0.0.1:$server_port/readyz" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+start_server
+say "write load: 6 clients, every acknowledged contribution logged"
+python3 "$ROOT/Scripts/drills/load.py" "$server_port" "$token" "$work/acks.txt" "$work/load.json" --threads 6 \
+    --seconds 900 &
+load_pid=$!
+sleep 3
+
+for round in $(seq 1 10); do
+    sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 3.0), 2))')"
+    kill -9 "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    say "kill -9 $round/10 after $(wc -l <"$work/acks.txt") acknowledged writes; restarting"
+    start_server
+done
+
+outage_statuses="$work/outage.txt"
+: >"$outage_statuses"
+for round in $(seq 1 3); do
+    sleep 2
+    say "PostgreSQL immediate stop $round/3"
+    as_pg "$PG_BIN/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null
+    # While it is down: the server must answer, and with 503, within the lease timeout.
+    for _ in 1 2 3; do
+        curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$server_port/v1/accounts/fund:cash" \
+            -H "Authorization: Bearer $token" >>"$outage_statuses" || echo "000 10" >>"$outage_statuses"
+    done
+    pg_start "$work/pg" "$port"
+    ready_within 30 || die "the server did not recover within 30 s of PostgreSQL coming back"
+done
+
+sleep 3
+kill -TERM "$load_pid"
+wait "$load_pid" || true
+load_pid=""
+say "load stopped; waiting for the sealer to seal every committed event"
+for _ in $(seq 1 300); do
+    [ "$(psql_owner -Atc "SELECT count(*) FROM audit_events e
+          WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)")" = 0 ] && break
+    sleep 0.2
+done
+
+say "checking"
+failures=0
+fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+acknowledged=$(wc -l <"$work/acks.txt")
+psql_owner -c "CREATE TABLE drill_acks (key text, id uuid, amount text)"
+psql_owner -c "\\copy drill_acks FROM '$work/acks.txt' WITH (FORMAT text, DELIMITER ' ')"
+missing=$(psql_owner -Atc "SELECT count(*) FROM drill_acks a WHERE NOT EXISTS (SELECT 1 FROM contributions c
+    WHERE c.id = a.id AND c.reference = a.key AND c.amount_fen = (replace(a.amount, '.', ''))::bigint)")
+duplicated=$(psql_owner -Atc "SELECT count(*) FROM (SELECT reference FROM contributions
+    WHERE reference LIKE 'drill-%' GROUP BY reference HAVING count(*) > 1) d")
+acked_twice=$(psql_owner -Atc "SELECT count(*) FROM (SELECT key FROM drill_acks GROUP BY key HAVING count(DISTINCT id) > 1) d")
+half=$(psql_owner -Atc "SELECT count(*) FROM journal_entries e WHERE (SELECT count(*) FROM journal_lines l WHERE l.entry_id = e.id) < 2
+    OR (SELECT sum(CASE side WHEN 'debit' THEN amount_fen ELSE -amount_fen END) FROM journal_lines l WHERE l.entry_id = e.id) <> 0")
+orphans=$(psql_owner -Atc "SELECT count(*) FROM journal_entries e WHERE e.kind = 'contribution'
+    AND NOT EXISTS (SELECT 1 FROM contributions c WHERE c.entry_id = e.id)")
+mismatched=$(psql_owner -Atc "SELECT count(*) FROM account_balances b
+    LEFT JOIN (SELECT account_code, sum(amount_fen) FILTER (WHERE side = 'debit') AS d,
+                      sum(amount_fen) FILTER (WHERE side = 'credit') AS c FROM journal_lines GROUP BY account_code) l
+           ON l.account_code = b.account_code
+    WHERE b.debit_fen <> coalesce(l.d, 0) OR b.credit_fen <> coalesce(l.c, 0)")
+trial=$(psql_owner -Atc "SELECT sum(debit_fen) - sum(credit_fen) FROM account_balances")
+unsealed=$(psql_owner -Atc "SELECT count(*) FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)")
+checkpoint_gap=$(psql_owner -Atc "SELECT (SELECT count(*) FROM audit_log) - coalesce((SELECT max(tree_size) FROM audit_checkpoints), 0)")
+stored=$(psql_owner -Atc "SELECT count(*) FROM contributions WHERE reference LIKE 'drill-%'")
+
+[ "$missing" = 0 ] || fail "$missing acknowledged contributions are not in the ledger as acknowledged"
+[ "$duplicated" = 0 ] || fail "$duplicated idempotency keys were written more than once"
+[ "$acked_twice" = 0 ] || fail "$acked_twice keys were acknowledged with two different ids"
+[ "$half" = 0 ] || fail "$half journal entries are half-written or unbalanced"
+[ "$orphans" = 0 ] || fail "$orphans contribution entries have no contribution"
+[ "$mismatched" = 0 ] || fail "$mismatched stored balances differ from their lines"
+[ "$trial" = 0 ] || fail "the trial balance is off by $trial fen"
+[ "$unsealed" = 0 ] || fail "$unsealed committed events were never sealed"
+[ "$checkpoint_gap" = 0 ] || fail "the newest checkpoint does not cover the whole log ($checkpoint_gap leaves beyond it)"
+python3 - "$work/load.json" "$outage_statuses" <<'PY' || failures=$((failures + 1))
+import json, sys
+stats = json.load(open(sys.argv[1]))
+outage = [line.split() for line in open(sys.argv[2]) if line.strip()]
+bad = {status: n for status, n in stats["status"].items() if status not in ("201", "200", "503")}
+problems = []
+if bad:
+    problems.append(f"the load saw statuses other than 201 and 503: {bad} {stats.get('unexpected', [])[:3]}")
+codes = [code for code, _ in outage]
+if any(code != "503" for code in codes):
+    problems.append(f"while PostgreSQL was down the server answered {codes}, not only 503")
+if any(float(seconds) > 6.5 for _, seconds in outage):
+    problems.append(f"answers while PostgreSQL was down took up to {max(float(s) for _, s in outage):.1f} s")
+for problem in problems:
+    print("FAIL:", problem)
+print(f"load: {stats['acknowledged']} acknowledged, statuses {stats['status']}, {stats['connection_errors']} "
+      f"connection errors while the server was down, {stats['retries']} retries, {stats['gave_up']} keys given up, "
+      f"slowest answer {stats['slowest_ms']} ms")
+print(f"while PostgreSQL was down: {len(codes)} probes answered {sorted(set(codes))}, "
+      f"slowest {max(float(s) for _, s in outage):.2f} s")
+sys.exit(1 if problems else 0)
+PY
+echo "acknowledged $acknowledged, stored $stored drill contributions; missing $missing, duplicated $duplicated;"
+echo "half-written entries $half, mismatched balances $mismatched, trial balance off by $trial fen, unsealed $unsealed"
+if [ "$failures" -gt 0 ]; then
+    die "$failures check(s) failed; logs in $work"
+fi
+say "crash drill passed: 10 kill -9 of the server, 3 immediate stops of PostgreSQL, nothing lost or doubled"
