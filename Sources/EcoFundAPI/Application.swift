@@ -23,8 +23,6 @@ public struct AppConfiguration: Sendable {
     public var schemaDirectory: URL
     /// Pool size. Defaults to ``Database/connectionsMaxDefault``.
     public var connectionsMax: Int
-    /// Connections kept open even when idle; nil keeps the whole pool open (see ``DatabaseURL/clientConfiguration``).
-    public var connectionsMin: Int?
     public var logLevel: Logger.Level
     /// The raw Ed25519 key that signs checkpoints; when set, this server also runs the sealer (one leads at a time).
     public var signingKey: Data?
@@ -33,9 +31,8 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
         migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
-        connectionsMin: Int? = nil, logLevel: Logger.Level = .info, signingKey: Data? = nil
+        logLevel: Logger.Level = .info, signingKey: Data? = nil
     ) {
-        self.connectionsMin = connectionsMin
         self.signingKey = signingKey
         self.host = host
         self.port = port
@@ -55,9 +52,7 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         return logger
     }()
     let client = PostgresClient(
-        configuration: configuration.databaseURL.clientConfiguration(
-            connectionsMax: configuration.connectionsMax,
-            connectionsMin: configuration.connectionsMin ?? configuration.connectionsMax),
+        configuration: configuration.databaseURL.clientConfiguration(connectionsMax: configuration.connectionsMax),
         backgroundLogger: logger)
     let database = Database(client: client, logger: logger)
     let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }

@@ -62,7 +62,7 @@ struct APIHarness: Sendable {
             }
             let app = try await buildApplication(
                 AppConfiguration(
-                    host: "127.0.0.1", port: 0, databaseURL: database.appURL, connectionsMin: 1, logLevel: .warning,
+                    host: "127.0.0.1", port: 0, databaseURL: database.appURL, logLevel: .warning,
                     signingKey: signingKey))
             try await app.test(.live) { client in
                 try await body(APIHarness(client: client, tokens: tokens, database: database))

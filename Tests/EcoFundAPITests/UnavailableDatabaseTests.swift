@@ -13,7 +13,7 @@ import Testing
         // Port 1 on loopback: nothing listens there, so every connection attempt is refused.
         let url = try DatabaseURL("postgres://ecofund_app@127.0.0.1:1/nowhere")
         let app = try await buildApplication(
-            AppConfiguration(host: "127.0.0.1", port: 0, databaseURL: url, connectionsMin: 1, logLevel: .critical))
+            AppConfiguration(host: "127.0.0.1", port: 0, databaseURL: url, logLevel: .critical))
         try await app.test(.live) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             let clock = ContinuousClock()

@@ -33,46 +33,45 @@ public struct Sealer: Service {
         }
     }
 
+    /// One round every ``intervalMs`` (at once again after a full batch), each on a connection leased for that
+    /// round only. Leadership is per round: a transaction-level advisory lock, so a server that dies or loses its
+    /// database mid-round holds nothing afterwards. (A sealer that kept one leased connection and a session lock
+    /// for ever stopped sealing for good when PostgreSQL restarted under it: the crash drill found that.)
     private func loop() async {
+        var failing = false
         while !Task.isCancelled {
+            var sealed = 0
             do {
-                try await database.client.withConnection { connection in
-                    try await lead(on: connection)
+                sealed = try await database.client.withConnection { connection in
+                    try await sealRound(on: connection)
                 }
-            } catch is CancellationError {
+                if failing { logger.info("sealer sealing again") }
+                failing = false
+            } catch  where Task.isCancelled {
                 return
             } catch {
-                logger.warning("sealer stopped; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                if !failing {
+                    logger.warning("sealer round failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                failing = true
             }
-            try? await Task.sleep(for: .seconds(1))
+            if sealed < AuditLog.batchEventsMax {
+                try? await Task.sleep(for: .milliseconds(failing ? 1000 : Self.intervalMs))
+            }
         }
     }
 
-    /// Waits to become the leader on this connection, then seals until cancelled or the connection fails.
-    private func lead(on connection: PostgresConnection) async throws {
-        while !Task.isCancelled {
-            var leader = false
-            for try await acquired in try await connection.query(
-                "SELECT pg_try_advisory_lock(hashtext('ecofund.sealer'))", logger: logger
-            ).decode(Bool.self) { leader = acquired }
-            if leader { break }
-            try await Task.sleep(for: .seconds(1))
-        }
-        defer { logger.info("sealer no longer leads") }
-        logger.info("sealer leads")
-        while !Task.isCancelled {
-            let sealed = try await sealRound(on: connection)
-            if sealed < AuditLog.batchEventsMax { try await Task.sleep(for: .milliseconds(Self.intervalMs)) }
-        }
-    }
-
-    /// One batch in one transaction: new leaves, the subtrees they complete, a signed checkpoint.
-    /// Returns the number of events sealed.
+    /// One batch in one transaction: new leaves, the subtrees they complete, a signed checkpoint. Returns the number
+    /// of events sealed; 0 as well when another server's sealer holds this round.
     @discardableResult
     public func sealRound(on connection: PostgresConnection) async throws -> Int {
         try await connection.query("BEGIN", logger: logger)
         do {
-            let count = try await seal(on: connection)
+            var leader = false
+            for try await acquired in try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext('ecofund.sealer'))", logger: logger
+            ).decode(Bool.self) { leader = acquired }
+            let count = leader ? try await seal(on: connection) : 0
             try await connection.query("COMMIT", logger: logger)
             return count
         } catch {

@@ -56,17 +56,20 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
 
     /// How long a pooled connection may sit idle before the pool checks it with `SELECT 1`.
     public static let keepAliveSeconds: Int64 = 5
+    /// How long a pooled connection may sit idle before the pool closes it.
+    public static let idleSeconds: Int64 = 10
 
     /// The URL with the password left out, for logs.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
     /// Pool settings for PostgresNIO: every connection gets the statement timeout of ``Database``.
     ///
-    /// A server keeps `connectionsMin` connections open (all of them, by default in ``AppConfiguration``) and pings
-    /// idle ones every ``keepAliveSeconds``. Both matter for memory, not only for latency: the pool arms a timer each
-    /// time a connection falls idle, and a cancelled timer holds its memory until its deadline — at thousands of
-    /// requests a second the default 60 s idle timeout and 30 s keep-alive held hundreds of megabytes.
-    public func clientConfiguration(connectionsMax: Int, connectionsMin: Int = 0) -> PostgresClient.Configuration {
+    /// The idle timeout and keep-alive are short for the sake of memory: the pool arms both timers each time a
+    /// connection falls idle, and a cancelled timer holds its memory until its deadline — at thousands of requests a
+    /// second PostgresNIO's defaults (60 s, 30 s) held hundreds of megabytes. (Keeping the whole pool open instead,
+    /// with `minimumConnections`, trips a precondition in PostgresNIO 1.33's pool when PostgreSQL restarts: the crash
+    /// drill found it.)
+    public func clientConfiguration(connectionsMax: Int) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case "require": tls = .require(.makeClientConfiguration())
@@ -76,7 +79,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = connectionsMax
-        configuration.options.minimumConnections = min(connectionsMin, connectionsMax)
+        configuration.options.connectionIdleTimeout = .seconds(Self.idleSeconds)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(Self.keepAliveSeconds))
         configuration.options.connectTimeout = .seconds(Database.connectTimeoutSeconds)
         configuration.options.additionalStartupParameters = [
