@@ -24,6 +24,9 @@ public struct AppConfiguration: Sendable {
     /// Pool size. Defaults to ``Database/connectionsMaxDefault``.
     public var connectionsMax: Int
     public var logLevel: Logger.Level
+    /// A connection that sends no complete request part for this long is closed: a silent client, or one trickling a
+    /// request's headers a byte at a time (slow loris), cannot hold a connection for ever.
+    public var idleTimeout: Duration
     /// The raw Ed25519 key that signs checkpoints; when set, this server also runs the sealer (one leads at a time).
     public var signingKey: Data?
 
@@ -31,8 +34,9 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
         migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
-        logLevel: Logger.Level = .info, signingKey: Data? = nil
+        logLevel: Logger.Level = .info, signingKey: Data? = nil, idleTimeout: Duration = .seconds(30)
     ) {
+        self.idleTimeout = idleTimeout
         self.signingKey = signingKey
         self.host = host
         self.port = port
@@ -63,6 +67,7 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
     if let key { services.append(Sealer(database: database, key: key)) }
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ecofund"),
         services: services,
         logger: logger)

@@ -42,7 +42,8 @@ struct APIHarness: Sendable {
     let database: TestDatabase
 
     static func with(
-        signingKey: Data? = nil, _ body: @Sendable @escaping (APIHarness) async throws -> Void
+        signingKey: Data? = nil, idleTimeout: Duration = .seconds(30),
+        _ body: @Sendable @escaping (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
             let tokens = try await database.withApp { app in
@@ -63,7 +64,7 @@ struct APIHarness: Sendable {
             let app = try await buildApplication(
                 AppConfiguration(
                     host: "127.0.0.1", port: 0, databaseURL: database.appURL, logLevel: .warning,
-                    signingKey: signingKey))
+                    signingKey: signingKey, idleTimeout: idleTimeout))
             try await app.test(.live) { client in
                 try await body(APIHarness(client: client, tokens: tokens, database: database))
             }

@@ -13,7 +13,8 @@ import Testing
                     .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "hostile-\(UUID())", json: body)
             }
             // 100,000 levels of nesting inside the 1 MiB limit: refused, not a stack overflow.
-            let deep = #"{"contributor":"# + String(repeating: "[", count: 100_000)
+            let deep =
+                #"{"contributor":"# + String(repeating: "[", count: 100_000)
                 + String(repeating: "]", count: 100_000) + "}"
             let nested = try await post(deep)
             #expect((400..<500).contains(nested.status), "\(nested.status)")
@@ -41,6 +42,54 @@ import Testing
             // Nothing but the one honest contribution was written, and the server still answers.
             #expect(try await api.count("contributions") == 1)
             #expect(try await api.call(.get, "/healthz", token: nil).status == 200)
+        }
+    }
+
+    /// A client trickling a request's headers a byte every 200 ms (slow loris), and one that connects and says
+    /// nothing, are both cut off after the idle timeout (1 s here, 30 s by default), while others are served at once.
+    @Test func slowAndSilentClientsAreCutOffAndOthersStillServed() async throws {
+        try await APIHarness.with(idleTimeout: .seconds(1)) { api in
+            let port = try #require(api.client.port)
+            let script = """
+                import socket, sys, time
+                def run(trickle):
+                    s = socket.create_connection(("127.0.0.1", \(port)))
+                    s.settimeout(0.2)
+                    started = time.monotonic()
+                    request = b"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Slow: " + b"a" * 200
+                    sent = 0
+                    while time.monotonic() - started < 10:
+                        if trickle and sent < len(request):
+                            try:
+                                s.send(request[sent:sent + 1]); sent += 1
+                            except OSError:
+                                return time.monotonic() - started
+                        try:
+                            if s.recv(1024) == b"":
+                                return time.monotonic() - started
+                        except socket.timeout:
+                            pass
+                        except OSError:
+                            return time.monotonic() - started
+                    return 99
+                print(f"{run(True):.2f} {run(False):.2f}")
+                """
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", script]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            // Meanwhile, everyone else is served.
+            for _ in 0..<5 {
+                #expect(try await api.call(.get, "/v1/jurisdictions", token: api.tokens.auditor).status == 200)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            process.waitUntilExit()
+            let closedAfter = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            #expect(closedAfter.count == 2)
+            #expect(closedAfter.allSatisfy { $0 < 4 }, "connections closed after \(closedAfter) s")
         }
     }
 }
