@@ -31,3 +31,10 @@ swift format lint --strict --recursive Sources Tests Package.swift \
 say "building and running the tests"
 swift build --build-tests
 swift test --skip-build "$@"
+
+# A short, bounded run of the fuzzing drill: schemathesis against the OpenAPI document (3 examples per operation, as
+# admin and without a token). Skipped when only some tests were asked for.
+if [ $# -eq 0 ]; then
+    say "fuzzing the API briefly (Scripts/drills/fuzz.sh --short)"
+    "$ROOT/Scripts/drills/fuzz.sh" --short
+fi

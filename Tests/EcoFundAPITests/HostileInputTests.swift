@@ -45,6 +45,26 @@ import Testing
         }
     }
 
+    /// What the fuzzing drill found: a rule version beyond PostgreSQL's integer and an Idempotency-Key that is empty
+    /// once decoded both gave a 500; now a 4xx.
+    @Test func outOfRangeVersionsAndEmptyIdempotencyKeysGetA4xx() async throws {
+        try await APIHarness.with { api in
+            #expect(
+                try await api.call(
+                    .post, "/v1/allocation-rules", token: api.tokens.admin, json: DisbursementTests.rule()
+                ).status == 201)
+            let preview = try await api.call(
+                .post, "/v1/allocation-rules/simple/preview", token: api.tokens.admin, json: #"{"version":60688763840}"#
+            )
+            #expect((400..<500).contains(preview.status), "\(preview.status)")
+            for key in ["", "%20", "%00"] {
+                let approve = try await api.call(
+                    .post, "/v1/disbursement-runs/\(UUID())/approve", token: api.tokens.approver, key: key)
+                #expect((400..<500).contains(approve.status), "key \"\(key)\": \(approve.status)")
+            }
+        }
+    }
+
     /// A client trickling a request's headers a byte every 200 ms (slow loris), and one that connects and says
     /// nothing, are both cut off after the idle timeout (1 s here, 30 s by default), while others are served at once.
     @Test func slowAndSilentClientsAreCutOffAndOthersStillServed() async throws {

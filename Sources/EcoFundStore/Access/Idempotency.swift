@@ -25,6 +25,13 @@ enum Idempotency {
         work: () async throws -> Value
     ) async throws -> Keyed<Value> {
         guard let key else { return Keyed(value: try await work(), replayed: false) }
+        // The middleware checks the raw header; this checks the value the handler was given, which is what is stored.
+        guard (1...Self.keyLengthMax).contains(key.count),
+            key.unicodeScalars.allSatisfy({ (0x20..<0x7f).contains($0.value) })
+        else {
+            throw ValidationError(
+                .invalidValue, at: "Idempotency-Key", "must be 1 to \(Self.keyLengthMax) printable ASCII characters")
+        }
         let hash = Array(SHA256.hash(data: Data(operation.utf8) + [0] + (try JSONCoding.encoder.encode(request))))
         let claimed = try await connection.query(
             """

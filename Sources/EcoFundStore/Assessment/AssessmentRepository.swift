@@ -45,6 +45,8 @@ enum AssessmentRepository {
     static func schemes(code: String, version: Int?, on connection: PostgresConnection, logger: Logger) async throws
         -> [SchemeRecord]
     {
+        // Versions are PostgreSQL integers: a larger number names no version (and must not become a SQL error).
+        if let version, !(1...Int(Int32.max)).contains(version) { return [] }
         let rows = try await connection.query(
             """
             SELECT s.version, s.name, u.subject, s.created_at, i.code, i.name, i.name_zh, i.weight::text, i.direction,

@@ -44,6 +44,8 @@ enum RuleRepository {
     static func rules(code: String, version: Int?, on connection: PostgresConnection, logger: Logger) async throws
         -> [RuleRecord]
     {
+        // Versions are PostgreSQL integers: a larger number names no version (and must not become a SQL error).
+        if let version, !(1...Int(Int32.max)).contains(version) { return [] }
         let rows = try await connection.query(
             """
             SELECT r.version, r.document::text, u.subject, r.published_at
