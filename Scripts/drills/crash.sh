@@ -8,50 +8,12 @@
 # Usage: Scripts/drills/crash.sh        (a throwaway, durable PostgreSQL under .build-drills/; about three minutes)
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/Scripts/lib/drill.sh"
 cd "$ROOT"
 
-ensure_packages
-say "building (debug)"
-swift build --product ecofund >/dev/null 2>&1 || swift build --product ecofund
-binary="$ROOT/.build/debug/ecofund"
-
-work="$ROOT/.build-drills/crash"
-server_pid=""
-load_pid=""
-cleanup() {
-    [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    pg_stop "$work/pg"
-    return 0
-}
-trap cleanup EXIT
-pg_stop "$work/pg"
-rm -rf "$work"
-mkdir -p "$work"
-chmod 755 "$work"
-port=$(free_port)
-say "a durable PostgreSQL on 127.0.0.1:$port"
-pg_start "$work/pg" "$port"
+drill_begin crash
 psql_owner() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d drill "$@"; }
-as_pg "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE drill"
-export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/drill"
-export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/drill"
-"$binary" migrate >/dev/null 2>&1
-"$binary" seed-demo >/dev/null 2>&1
-"$binary" keygen --out "$work/signing.key" >/dev/null
 token=$("$binary" token create --role finance --jurisdiction beijing --subject drill-finance --days 1 2>/dev/null)
-server_port=$(free_port)
-
-start_server() {
-    ECOFUND_SIGNING_KEY="$work/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=warning \
-        "$binary" serve >>"$work/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 300); do
-        curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    die "the server did not start again; see $work/server.log"
-}
 # ready_within SECONDS: the server says ready (database included) within that time.
 ready_within() {
     local deadline=$(($(date +%s) + $1))
@@ -62,11 +24,12 @@ ready_within() {
     return 1
 }
 
-start_server
+drill_serve
 say "write load: 6 clients, every acknowledged contribution logged"
 python3 "$ROOT/Scripts/drills/load.py" "$server_port" "$token" "$work/acks.txt" "$work/load.json" --threads 6 \
     --seconds 900 &
 load_pid=$!
+drill_pids+=("$load_pid")
 sleep 3
 
 for round in $(seq 1 10); do
@@ -74,7 +37,7 @@ for round in $(seq 1 10); do
     kill -9 "$server_pid"
     wait "$server_pid" 2>/dev/null || true
     say "kill -9 $round/10 after $(wc -l <"$work/acks.txt") acknowledged writes; restarting"
-    start_server
+    drill_serve
 done
 
 outage_statuses="$work/outage.txt"
@@ -95,7 +58,6 @@ done
 sleep 3
 kill -TERM "$load_pid"
 wait "$load_pid" || true
-load_pid=""
 say "load stopped; waiting for the sealer to seal every committed event"
 for _ in $(seq 1 300); do
     [ "$(psql_owner -Atc "SELECT count(*) FROM audit_events e

@@ -9,6 +9,7 @@
 #                                              Scripts/test.sh. FUZZ_EXAMPLES overrides the number of examples.)
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/Scripts/lib/drill.sh"
 cd "$ROOT"
 
 short=false
@@ -16,40 +17,14 @@ short=false
 examples=${FUZZ_EXAMPLES:-$($short && echo 3 || echo 25)}
 
 ensure_packages python3-venv
-say "building (debug)"
-swift build --product ecofund >/dev/null 2>&1 || swift build --product ecofund
-binary="$ROOT/.build/debug/ecofund"
-work="$ROOT/.build-drills/fuzz"
 venv="$ROOT/.build-drills/venv"
 if [ ! -x "$venv/bin/st" ]; then
     say "installing schemathesis into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
-
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    pg_stop "$work/pg"
-    return 0
-}
-trap cleanup EXIT
-pg_stop "$work/pg"
-rm -rf "$work"
-mkdir -p "$work"
-chmod 755 "$work"
-port=$(free_port)
-pg_start "$work/pg" "$port"
-as_pg "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE drill"
-export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/drill"
-export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/drill"
-"$binary" migrate >/dev/null 2>&1
-"$binary" seed-demo >/dev/null 2>&1
-"$binary" keygen --out "$work/signing.key" >/dev/null
-server_port=$(free_port)
-ECOFUND_SIGNING_KEY="$work/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=warning "$binary" serve >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null && break; sleep 0.1; done
+drill_begin fuzz
+drill_serve
 api="http://127.0.0.1:$server_port"
 
 token() { "$binary" token create --role "$1" --subject "fuzz-$1" ${2:+--jurisdiction "$2"} --days 1 2>/dev/null; }

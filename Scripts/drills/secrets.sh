@@ -7,32 +7,10 @@
 # Usage: Scripts/drills/secrets.sh      (a throwaway PostgreSQL under .build-drills/; under a minute once built)
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+source "$ROOT/Scripts/lib/drill.sh"
 cd "$ROOT"
 
-ensure_packages
-say "building (debug)"
-swift build --product ecofund >/dev/null 2>&1 || swift build --product ecofund
-binary="$ROOT/.build/debug/ecofund"
-work="$ROOT/.build-drills/secrets"
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    pg_stop "$work/pg"
-    return 0
-}
-trap cleanup EXIT
-pg_stop "$work/pg"
-rm -rf "$work"
-mkdir -p "$work"
-chmod 755 "$work"
-port=$(free_port)
-pg_start "$work/pg" "$port"
-as_pg "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE drill"
-export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/drill"
-export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/drill"
-"$binary" migrate >/dev/null 2>&1
-"$binary" seed-demo >/dev/null 2>&1
-"$binary" keygen --out "$work/signing.key" >/dev/null
+drill_begin secrets
 admin=$("$binary" token create --role admin --subject drill-admin --days 1 2>/dev/null)
 failures=0
 fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
@@ -46,10 +24,7 @@ elif ! grep -q "readable by others" "$work/open.out"; then
     fail "serve did not say why it refused the key: $(head -c 300 "$work/open.out")"
 fi
 
-server_port=$(free_port)
-ECOFUND_SIGNING_KEY="$work/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=trace "$binary" serve >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null && break; sleep 0.1; done
+LOG_LEVEL=trace drill_serve
 api="http://127.0.0.1:$server_port"
 
 finance=$(curl -s -X POST "$api/v1/tokens" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
@@ -84,8 +59,7 @@ call "$api/v1/accounts/fund:cash?asOf=2025-13-40" -H "Authorization: Bearer $adm
 call -X POST "$api/v1/disbursement-runs" -H "Authorization: Bearer $finance" -H "Idempotency-Key: k5" -H 'Content-Type: application/json' \
     -d '{"rule":"jjj-annual","pool":{"amount":"999999999999.00","currency":"CNY"}}'
 sleep 1
-kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
-server_pid=""
+drill_stop_server
 
 for token in "$admin" "$finance" "$gone" "$forged"; do
     secret=${token#efl_}

@@ -149,8 +149,7 @@ struct ExportReport {
         let people = whole * 100 + hundredths  // in hundredths of a person
         guard people > 0 else { return nil }
         // yuan per person = (fen / 100) / (people / 100) = fen / people; in hundredths: fen × 100 / people.
-        let (quotient, remainder) = people.dividingFullWidth(
-            fen.magnitude > 0 ? fen.multipliedFullWidth(by: 100) : (0, 0))
+        let (quotient, remainder) = people.dividingFullWidth(fen.multipliedFullWidth(by: 100))
         let rounded = remainder.magnitude * 2 >= people.magnitude ? quotient + (fen < 0 ? -1 : 1) : quotient
         return Money(fen: rounded).decimalString
     }

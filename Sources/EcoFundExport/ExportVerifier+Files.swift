@@ -72,11 +72,6 @@ struct FileHandler {
             }
         case ExportFormat.journalLines:
             closeEntry(into: &state)
-            let tally = state.lineAccounts
-            for (index, name) in tally.names.enumerated() {
-                state.accountDebits[name, default: 0] += tally.debits[index]
-                state.accountCredits[name, default: 0] += tally.credits[index]
-            }
             for (index, id) in state.entryIDs.enumerated() where state.entryTotals[index] < 0 {
                 state.fail("journal entry \(id) has no lines in journal_lines.csv")
             }
@@ -87,7 +82,7 @@ struct FileHandler {
                         + "credits \(Money(fen: trialCredits).decimalString)")
             }
         case ExportFormat.accounts:
-            for account in state.accountDebits.keys.sorted() where !accountsSeen.contains(account) {
+            for account in state.lineAccounts.names.sorted() where !accountsSeen.contains(account) {
                 state.fail("account \(account) has lines but is missing from accounts.csv")
             }
         case ExportFormat.contributions:
@@ -275,8 +270,7 @@ struct FileHandler {
             let closing = amount(row, "closing", at: at, into: &state),
             let stored = amount(row, "stored_balance", at: at, into: &state)
         else { return }
-        let linesDebits = state.accountDebits[account] ?? 0
-        let linesCredits = state.accountCredits[account] ?? 0
+        let (linesDebits, linesCredits) = state.lineAccounts.totals(account)
         if debits != linesDebits || credits != linesCredits {
             state.fail(
                 "account \(account): accounts.csv shows debits \(Money(fen: debits).decimalString) and credits "

@@ -78,6 +78,12 @@ struct AccountTally {
     private(set) var credits: [Int64] = []
     private var last = 0
 
+    /// The debit and credit totals of the lines of `account` (zero for an account no line names).
+    func totals(_ account: String) -> (debits: Int64, credits: Int64) {
+        guard let index = names.firstIndex(of: account) else { return (0, 0) }
+        return (debits[index], credits[index])
+    }
+
     mutating func add(_ row: borrowing CSVRow, _ field: Int, amount: Int64, debit: Bool) {
         let index = find(row, field)
         if debit { debits[index] += amount } else { credits[index] += amount }
@@ -124,8 +130,6 @@ struct State {
     var entryIDs: [Int64] = []
     var entryKinds: [EntryKind] = []
     var entryTotals: [Int64] = []
-    var accountDebits: [String: Int64] = [:]
-    var accountCredits: [String: Int64] = [:]
     /// The accounts of the lines read so far, by their bytes (lines repeat few accounts millions of times).
     var lineAccounts = AccountTally()
     var closing: [String: (type: String, balance: Int64)] = [:]
