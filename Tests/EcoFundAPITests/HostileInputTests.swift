@@ -66,9 +66,9 @@ import Testing
     }
 
     /// A client trickling a request's headers a byte every 200 ms (slow loris), and one that connects and says
-    /// nothing, are both cut off after the idle timeout (1 s here, 30 s by default), while others are served at once.
+    /// nothing, are both cut off after the idle timeout (3 s here, 30 s by default), while others are served at once.
     @Test func slowAndSilentClientsAreCutOffAndOthersStillServed() async throws {
-        try await APIHarness.with(idleTimeout: .seconds(1)) { api in
+        try await APIHarness.with(idleTimeout: .seconds(3)) { api in
             let port = try #require(api.client.port)
             let script = """
                 import socket, sys, time
@@ -78,7 +78,7 @@ import Testing
                     started = time.monotonic()
                     request = b"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Slow: " + b"a" * 200
                     sent = 0
-                    while time.monotonic() - started < 10:
+                    while time.monotonic() - started < 20:
                         if trickle and sent < len(request):
                             try:
                                 s.send(request[sent:sent + 1]); sent += 1
@@ -101,12 +101,12 @@ import Testing
             process.standardOutput = output
             try process.run()
             // Meanwhile, everyone else is served (each on a connection of its own: with a 1 s idle timeout, the test
-            // client's kept-alive connection would itself be closed whenever a busy machine pauses for a second).
+            // client's kept-alive connection would itself be closed whenever a busy machine pauses that long).
             for _ in 0..<5 {
                 let curl = Process()
                 curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
                 curl.arguments = [
-                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", "-H",
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "10", "-H",
                     "Authorization: Bearer \(api.tokens.auditor)", "http://127.0.0.1:\(port)/v1/jurisdictions",
                 ]
                 let status = Pipe()
@@ -120,7 +120,7 @@ import Testing
             let closedAfter = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 .split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             #expect(closedAfter.count == 2)
-            #expect(closedAfter.allSatisfy { $0 < 4 }, "connections closed after \(closedAfter) s")
+            #expect(closedAfter.allSatisfy { $0 < 12 }, "connections closed after \(closedAfter) s")
         }
     }
 }
