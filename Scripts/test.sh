@@ -30,11 +30,23 @@ swift format lint --strict --recursive Sources Tests Package.swift \
 
 say "building and running the tests"
 swift build --build-tests
-swift test --skip-build "$@"
+# A bound, so that a test that hangs fails the run with its name instead of using up CI's time.
+log="$work/swift-test.log"
+set +e
+timeout --kill-after=30s "${ECOFUND_TEST_TIMEOUT:-25m}" swift test --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    say "the tests did not finish within ${ECOFUND_TEST_TIMEOUT:-25m}; these started and never ended:"
+    comm -23 <(sed -n 's/^.* Test \(.*)\) started\.$/\1/p' "$log" | sort -u) \
+        <(sed -n 's/^.* Test \(.*)\) \(passed\|failed\) after .*$/\1/p' "$log" | sort -u) >&2
+    exit 1
+fi
+[ "$status" -eq 0 ] || exit "$status"
 
 # A short, bounded run of the fuzzing drill: schemathesis against the OpenAPI document (3 examples per operation, as
 # admin and without a token). Skipped when only some tests were asked for.
 if [ $# -eq 0 ]; then
     say "fuzzing the API briefly (Scripts/drills/fuzz.sh --short)"
-    "$ROOT/Scripts/drills/fuzz.sh" --short
+    timeout --kill-after=30s 15m "$ROOT/Scripts/drills/fuzz.sh" --short
 fi

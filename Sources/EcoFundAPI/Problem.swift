@@ -57,6 +57,11 @@ struct Problem: Error, Sendable, Equatable {
             self.init(decodingError: error)
         case let error as ServerError:
             self.init(serverError: error)
+        case is CancellationError:
+            // The request's work was stopped before it finished (the server is shutting down): its transaction was
+            // rolled back, so it may be sent again.
+            self.init(
+                .serviceUnavailable, "unavailable", "the server stopped this request before it finished; send it again")
         default:
             self.init(.internalServerError, "internal", "the server failed to handle this request; it has been logged")
         }
@@ -79,7 +84,7 @@ struct Problem: Error, Sendable, Equatable {
         let underlying = error.underlyingError
         if underlying is ValidationError || underlying is StoreError || underlying is AuthorizationError
             || underlying is AuthenticationError || underlying is DecodingError || underlying is Problem
-            || underlying is MakerCheckerError || underlying is AllocationError
+            || underlying is MakerCheckerError || underlying is AllocationError || underlying is CancellationError
         {
             self.init(error: underlying)
         } else if error.httpStatus.kind == .clientError {

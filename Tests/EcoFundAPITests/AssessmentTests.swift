@@ -31,7 +31,7 @@ import Testing
     func put(_ api: APIHarness, _ jurisdiction: String, _ body: String, ifMatch: String? = nil, token: String? = nil)
         async throws -> APIHarness.Reply
     {
-        try await api.call(
+        try await api.send(
             .put, "/v1/assessment-periods/2025/scores/\(jurisdiction)", token: token ?? api.tokens.assessor,
             json: body, headers: ifMatch.map { [.ifMatch: $0] } ?? [:])
     }

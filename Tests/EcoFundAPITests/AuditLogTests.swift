@@ -100,7 +100,7 @@ import Testing
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<100 {
                     group.addTask {
-                        try await api.call(
+                        try await api.send(
                             .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "c-\(index)",
                             json: APIHarness.contribution(amount: "\(index + 1).00", reference: "C\(index)")
                         ).status

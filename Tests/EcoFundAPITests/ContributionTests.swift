@@ -265,7 +265,7 @@ import Testing
             let replies = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        let reply = try await api.call(
+                        let reply = try await api.send(
                             .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "one-key", json: body)
                         return (reply.status, reply.string("id"))
                     }
@@ -283,7 +283,7 @@ import Testing
             let different = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<20 {
                     group.addTask {
-                        try await api.call(
+                        try await api.send(
                             .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "contested",
                             json: APIHarness.contribution(amount: "\(index + 1).00", reference: "CONTESTED-\(index)")
                         ).status
@@ -327,7 +327,7 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for send in sends.shuffled() {
                     group.addTask {
-                        let reply = try await api.call(
+                        let reply = try await api.send(
                             .post, "/v1/contributions", token: send.token, key: send.key, json: send.body)
                         return (reply.status, reply.string("id"))
                     }

@@ -186,9 +186,9 @@ import Testing
                 for index in 0..<20 {
                     let id = runs[index % 2]
                     group.addTask {
-                        let approve = try await api.call(
+                        let approve = try await api.send(
                             .post, "/v1/disbursement-runs/\(id)/approve", token: api.tokens.approver)
-                        let post = try await api.call(
+                        let post = try await api.send(
                             .post, "/v1/disbursement-runs/\(id)/post", token: api.tokens.approver)
                         return (id, approve.status, post.status)
                     }

@@ -1,4 +1,5 @@
 import EcoFundCore
+import EcoFundTesting
 import Foundation
 import HTTPTypes
 import Testing
@@ -69,7 +70,7 @@ import Testing
     /// nothing, are both cut off after the idle timeout (3 s here, 30 s by default), while others are served at once.
     @Test func slowAndSilentClientsAreCutOffAndOthersStillServed() async throws {
         try await APIHarness.with(idleTimeout: .seconds(3)) { api in
-            let port = try #require(api.client.port)
+            let port = api.port
             let script = """
                 import socket, sys, time
                 def run(trickle):
@@ -94,30 +95,21 @@ import Testing
                     return 99
                 print(f"{run(True):.2f} {run(False):.2f}")
                 """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", script]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            // Meanwhile, everyone else is served (each on a connection of its own: with a 1 s idle timeout, the test
-            // client's kept-alive connection would itself be closed whenever a busy machine pauses that long).
+            // The two clients run meanwhile, in a process of their own.
+            async let clients = runToEnd("/usr/bin/env", ["python3", "-c", script])
+            // Everyone else is served, each on a connection of its own (a kept-alive one would itself be closed
+            // whenever a busy machine pauses longer than the idle timeout).
             for _ in 0..<5 {
-                let curl = Process()
-                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                curl.arguments = [
-                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "10", "-H",
-                    "Authorization: Bearer \(api.tokens.auditor)", "http://127.0.0.1:\(port)/v1/jurisdictions",
-                ]
-                let status = Pipe()
-                curl.standardOutput = status
-                try curl.run()
-                curl.waitUntilExit()
-                #expect(String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
+                let (_, status) = try await runToEnd(
+                    "/usr/bin/curl",
+                    [
+                        "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "30", "-H",
+                        "Authorization: Bearer \(api.tokens.auditor)", "http://127.0.0.1:\(port)/v1/jurisdictions",
+                    ])
+                #expect(String(decoding: status, as: UTF8.self) == "200")
                 try await Task.sleep(for: .milliseconds(200))
             }
-            process.waitUntilExit()
-            let closedAfter = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let closedAfter = String(decoding: try await clients.output, as: UTF8.self)
                 .split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             #expect(closedAfter.count == 2)
             #expect(closedAfter.allSatisfy { $0 < 12 }, "connections closed after \(closedAfter) s")

@@ -32,6 +32,7 @@ import Testing
                 ],
                 body: ByteBuffer(string: "{}"))
             #expect(write.status == .serviceUnavailable)
+            #expect(write.headers[.retryAfter] == "1")
             #expect(clock.now - started < .seconds(Database.leaseTimeoutSeconds * 3 + 5))
         }
     }

@@ -55,7 +55,13 @@ public struct Database: Sendable {
                         }
                     }
                 }
-            } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {
+            } catch let error as PSQLError where error.isRetryable {
+                guard attempt < Self.transactionAttemptsMax else {
+                    logger.warning(
+                        "transaction kept meeting contention", metadata: ["error": "\(String(reflecting: error))"])
+                    throw StoreError(
+                        .unavailable, "the database was too busy to finish this in time; try again shortly")
+                }
                 attempt += 1
                 logger.debug(
                     "retrying transaction", metadata: ["attempt": "\(attempt)", "sqlState": "\(error.sqlState ?? "")"])
@@ -112,18 +118,21 @@ public struct Database: Sendable {
     ) async throws -> Result {
         let lease = Lease(deadline: .now + .seconds(Self.leaseTimeoutSeconds))
         watchdog.watch(lease)
+        let timedOut = StoreError(
+            .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             defer { lease.finish() }
             group.addTask {
                 try await client.withConnection { connection in
-                    guard lease.acquire() else { throw CancellationError() }
+                    // A connection that comes just after the deadline is handed back unused, with the same error
+                    // the deadline task throws: whichever of the two the group sees first, the caller gets a 503.
+                    guard lease.acquire() else { throw timedOut }
                     return try await body(connection)
                 }
             }
             group.addTask {
                 guard await lease.expired() else { return nil }
-                throw StoreError(
-                    .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
+                throw timedOut
             }
             while let next = try await group.next() {
                 if let result = next { return result }
@@ -140,6 +149,11 @@ public struct Database: Sendable {
             if error.isConnectionLoss {
                 logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
                 throw StoreError(.unavailable, "the database is unavailable; try again shortly")
+            }
+            if error.sqlState == "57014" {
+                // statement_timeout: the database was too busy to finish in time. The transaction was rolled back.
+                logger.warning("statement timed out", metadata: ["error": "\(String(reflecting: error))"])
+                throw StoreError(.unavailable, "the database was too busy to finish this in time; try again shortly")
             }
             if error.sqlState == "23514", error.constraintName == "balance_not_negative" {
                 throw StoreError(.fundInsufficient, "the fund does not hold enough for this")
@@ -252,6 +266,17 @@ final class LeaseWatchdog: Sendable {
             for lease in expired { lease.expire() }
             if stop { return }
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement that returns rows nobody needs (`SELECT pg_advisory_xact_lock(…)`) to its end.
+    ///
+    /// PostgresNIO hands back a row sequence as soon as the row description arrives; an error met later (a lock
+    /// timeout, say) reaches only whoever reads the rows. Unread, it was lost, and the next statement failed with
+    /// "current transaction is aborted" instead of the lock timeout being retried.
+    public func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
     }
 }
 

@@ -56,7 +56,7 @@ public struct Migrator: Sendable {
         let logger = database.logger
         return try await database.transaction { connection in
             try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ecofund.migrate'))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext('ecofund.migrate'))", logger: logger)
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -150,6 +150,6 @@ enum RunRepository {
 
     /// Serializes approvals, postings and payments (the triggers take the same lock).
     static func lockFund(on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ecofund.fund'))", logger: logger)
+        try await connection.run("SELECT pg_advisory_xact_lock(hashtext('ecofund.fund'))", logger: logger)
     }
 }
