@@ -6,7 +6,10 @@ or reset while the server is down, a 503 while the database is down, a timeout) 
 careful client would, so that each key is written exactly once or not at all. Statuses and the slowest answer are
 counted in STATS (JSON) when the load stops (on SIGTERM or after --seconds).
 
-Usage: load.py PORT TOKEN ACKS STATS [--threads 6] [--seconds 600]
+With --timeline FILE, every answer (and every connection error, as ERR) is appended to FILE as `unix-time status`,
+from which the failover drill measures how long no write was acknowledged.
+
+Usage: load.py PORT TOKEN ACKS STATS [--threads 6] [--seconds 600] [--timeline FILE]
 """
 import http.client
 import json
@@ -19,11 +22,18 @@ import time
 port, token, acks_path, stats_path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 6
 seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 600
+timeline = open(sys.argv[sys.argv.index("--timeline") + 1], "a", buffering=1) if "--timeline" in sys.argv else None
 
 stop = threading.Event()
 lock = threading.Lock()
 stats = {"acknowledged": 0, "status": {}, "connection_errors": 0, "retries": 0, "slowest_ms": 0, "gave_up": 0}
 acks = open(acks_path, "a", buffering=1)
+
+
+def note(status):
+    if timeline is not None:
+        with lock:
+            timeline.write(f"{time.time():.3f} {status}\n")
 
 
 def count(key, amount=1):
@@ -53,6 +63,7 @@ def worker(number):
                 response = connection.getresponse()
                 payload = response.read()
                 elapsed = (time.monotonic() - started) * 1000
+                note(response.status)
                 with lock:
                     stats["status"][str(response.status)] = stats["status"].get(str(response.status), 0) + 1
                     stats["slowest_ms"] = max(stats["slowest_ms"], round(elapsed))
@@ -68,6 +79,7 @@ def worker(number):
                             {"status": response.status, "body": payload.decode("utf-8", "replace")[:300]})
                     break
             except (OSError, http.client.HTTPException):
+                note("ERR")
                 count("connection_errors")
                 if connection is not None:
                     connection.close()

@@ -56,3 +56,52 @@ drill_stop_server() {
     server_pid=""
     return 0
 }
+
+# drill_check_books ACKS: after a drill's write load, checks the books through `psql_owner` (defined by the drill):
+# every acknowledged contribution (ACKS: `key id amount` lines from load.py) is stored exactly once as acknowledged,
+# no entry is half-written or unbalanced, every stored balance equals its lines, the trial balance balances, and
+# every committed event is sealed under the newest checkpoint. Calls `fail` (defined by the drill) per failure.
+drill_check_books() {
+    acknowledged=$(wc -l <"$1")
+    psql_owner -c "CREATE TABLE drill_acks (key text, id uuid, amount text)"
+    psql_owner -c "\\copy drill_acks FROM '$1' WITH (FORMAT text, DELIMITER ' ')"
+    missing=$(psql_owner -Atc "SELECT count(*) FROM drill_acks a WHERE NOT EXISTS (SELECT 1 FROM contributions c
+        WHERE c.id = a.id AND c.reference = a.key AND c.amount_fen = (replace(a.amount, '.', ''))::bigint)")
+    duplicated=$(psql_owner -Atc "SELECT count(*) FROM (SELECT reference FROM contributions
+        WHERE reference LIKE 'drill-%' GROUP BY reference HAVING count(*) > 1) d")
+    acked_twice=$(psql_owner -Atc "SELECT count(*) FROM (SELECT key FROM drill_acks GROUP BY key HAVING count(DISTINCT id) > 1) d")
+    half=$(psql_owner -Atc "SELECT count(*) FROM journal_entries e WHERE (SELECT count(*) FROM journal_lines l WHERE l.entry_id = e.id) < 2
+        OR (SELECT sum(CASE side WHEN 'debit' THEN amount_fen ELSE -amount_fen END) FROM journal_lines l WHERE l.entry_id = e.id) <> 0")
+    orphans=$(psql_owner -Atc "SELECT count(*) FROM journal_entries e WHERE e.kind = 'contribution'
+        AND NOT EXISTS (SELECT 1 FROM contributions c WHERE c.entry_id = e.id)")
+    mismatched=$(psql_owner -Atc "SELECT count(*) FROM account_balances b
+        LEFT JOIN (SELECT account_code, sum(amount_fen) FILTER (WHERE side = 'debit') AS d,
+                          sum(amount_fen) FILTER (WHERE side = 'credit') AS c FROM journal_lines GROUP BY account_code) l
+               ON l.account_code = b.account_code
+        WHERE b.debit_fen <> coalesce(l.d, 0) OR b.credit_fen <> coalesce(l.c, 0)")
+    trial=$(psql_owner -Atc "SELECT sum(debit_fen) - sum(credit_fen) FROM account_balances")
+    unsealed=$(psql_owner -Atc "SELECT count(*) FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)")
+    checkpoint_gap=$(psql_owner -Atc "SELECT (SELECT count(*) FROM audit_log) - coalesce((SELECT max(tree_size) FROM audit_checkpoints), 0)")
+    stored=$(psql_owner -Atc "SELECT count(*) FROM contributions WHERE reference LIKE 'drill-%'")
+
+    [ "$missing" = 0 ] || fail "$missing acknowledged contributions are not in the ledger as acknowledged"
+    [ "$duplicated" = 0 ] || fail "$duplicated idempotency keys were written more than once"
+    [ "$acked_twice" = 0 ] || fail "$acked_twice keys were acknowledged with two different ids"
+    [ "$half" = 0 ] || fail "$half journal entries are half-written or unbalanced"
+    [ "$orphans" = 0 ] || fail "$orphans contribution entries have no contribution"
+    [ "$mismatched" = 0 ] || fail "$mismatched stored balances differ from their lines"
+    [ "$trial" = 0 ] || fail "the trial balance is off by $trial fen"
+    [ "$unsealed" = 0 ] || fail "$unsealed committed events were never sealed"
+    [ "$checkpoint_gap" = 0 ] || fail "the newest checkpoint does not cover the whole log ($checkpoint_gap leaves beyond it)"
+    echo "acknowledged $acknowledged, stored $stored drill contributions; missing $missing, duplicated $duplicated;"
+    echo "half-written entries $half, mismatched balances $mismatched, trial balance off by $trial fen, unsealed $unsealed"
+}
+
+# drill_wait_sealed: waits up to a minute until every committed audit event is sealed (through `psql_owner`).
+drill_wait_sealed() {
+    for _ in $(seq 1 300); do
+        [ "$(psql_owner -Atc "SELECT count(*) FROM audit_events e
+              WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)")" = 0 ] && return 0
+        sleep 0.2
+    done
+}

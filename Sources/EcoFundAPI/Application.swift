@@ -17,6 +17,8 @@ public struct AppConfiguration: Sendable {
     public var port: Int
     /// The service's connection, as the least-privileged `ecofund_app` role.
     public var databaseURL: DatabaseURL
+    /// A read-only connection (a replica, say) for reports and audit exports; nil sends them to ``databaseURL``.
+    public var readDatabaseURL: DatabaseURL?
     /// When set, migrations are applied through this (owner) connection before the server starts.
     public var migrationDatabaseURL: DatabaseURL?
     /// Where the `NNN_*.sql` migrations are.
@@ -32,7 +34,7 @@ public struct AppConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
-        migrationDatabaseURL: DatabaseURL? = nil,
+        readDatabaseURL: DatabaseURL? = nil, migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
         logLevel: Logger.Level = .info, signingKey: Data? = nil, idleTimeout: Duration = .seconds(30)
     ) {
@@ -41,6 +43,7 @@ public struct AppConfiguration: Sendable {
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
+        self.readDatabaseURL = readDatabaseURL
         self.migrationDatabaseURL = migrationDatabaseURL
         self.schemaDirectory = schemaDirectory
         self.connectionsMax = connectionsMax
@@ -55,15 +58,25 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         logger.logLevel = configuration.logLevel
         return logger
     }()
-    let client = PostgresClient(
-        configuration: configuration.databaseURL.clientConfiguration(connectionsMax: configuration.connectionsMax),
-        backgroundLogger: logger)
+    func pool(_ url: DatabaseURL) -> PostgresClient {
+        PostgresClient(
+            configuration: url.clientConfiguration(connectionsMax: configuration.connectionsMax),
+            backgroundLogger: logger)
+    }
+    let client = pool(configuration.databaseURL)
     let database = Database(client: client, logger: logger)
-    let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
-    let router = try buildRouter(
-        database: database, databaseURL: configuration.databaseURL,
-        signingPublicKey: key?.publicKey.rawRepresentation, logger: logger)
     var services: [any Service] = [client]
+    let readDatabase = configuration.readDatabaseURL.map { url in
+        let client = pool(url)
+        services.append(client)
+        return Database(client: client, logger: logger)
+    }
+    let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+    let telemetry = Telemetry(database: database, connectionsMax: configuration.connectionsMax)
+    let handlers = Handlers(
+        database: database, databaseURL: configuration.databaseURL, readDatabase: readDatabase,
+        readDatabaseURL: configuration.readDatabaseURL, signingPublicKey: key?.publicKey.rawRepresentation)
+    let router = try buildRouter(handlers: handlers, telemetry: telemetry, logger: logger)
     if let key { services.append(Sealer(database: database, key: key)) }
     var app = Application(
         router: router,
@@ -82,12 +95,11 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
     return app
 }
 
-/// The routes: `/openapi.yaml`, and every operation of the OpenAPI document behind the problem, authentication and
-/// body-limit middlewares.
-public func buildRouter(
-    database: Database, databaseURL: DatabaseURL? = nil, signingPublicKey: Data? = nil, logger: Logger
-) throws -> Router<BasicRequestContext> {
+/// The routes: `/metrics`, `/openapi.yaml`, and every operation of the OpenAPI document behind the problem,
+/// authentication and body-limit middlewares; the request telemetry (id, metrics, access log) outermost.
+func buildRouter(handlers: Handlers, telemetry: Telemetry, logger: Logger) throws -> Router<BasicRequestContext> {
     let router = Router()
+    router.middlewares.add(RequestTelemetryMiddleware(telemetry: telemetry, logger: logger))
     router.middlewares.add(BodyLimitMiddleware())
     let specification = try OpenAPIDocument.load()
     router.get("openapi.yaml") { _, _ in
@@ -95,7 +107,11 @@ public func buildRouter(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: specification)))
     }
-    let handlers = Handlers(database: database, databaseURL: databaseURL, signingPublicKey: signingPublicKey)
+    router.get("metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: await telemetry.render())))
+    }
     try handlers.registerHandlers(
         on: router,
         middlewares: [

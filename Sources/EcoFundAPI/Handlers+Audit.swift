@@ -84,13 +84,15 @@ extension Handlers {
 extension Handlers {
     func getAuditExport(_ input: Operations.GetAuditExport.Input) async throws -> Operations.GetAuditExport.Output {
         try RequestScope.caller().require(.auditor, to: "export the books")
-        guard let databaseURL else { throw StoreError(.unavailable, "this server was started without a database URL") }
+        guard let exportDatabaseURL else {
+            throw StoreError(.unavailable, "this server was started without a database URL")
+        }
         let from = try input.query.from.map { try CalendarDate(parsing: $0, at: "from") }
         let to = try input.query.to.map { try CalendarDate(parsing: $0, at: "to") }
         let publicKey = try signingPublicKey.map { try Curve25519.Signing.PublicKey(rawRepresentation: $0) }
         // Open before answering: a refused export is a problem response, not a broken download.
         let exporter = try await AuditExporter.open(
-            databaseURL, from: from ?? CalendarDate.exportStart, to: to ?? CalendarDate.exportEnd,
+            exportDatabaseURL, from: from ?? CalendarDate.exportStart, to: to ?? CalendarDate.exportEnd,
             publicKey: publicKey)
         let body = HTTPBody(
             ExportStream(exporter: exporter), length: .unknown, iterationBehavior: .single)

@@ -8,6 +8,8 @@ import OpenAPIRuntime
 struct Handlers: APIProtocol {
     let database: Database
     let ledger: LedgerService
+    /// The ledger read for reports, through `DATABASE_READ_URL` (a replica) when one is set.
+    let reports: LedgerService
     let commitments: CommitmentService
     let jurisdictions: JurisdictionService
     let tokens: TokenService
@@ -16,18 +18,21 @@ struct Handlers: APIProtocol {
     let auditLog: AuditLog
     /// The raw Ed25519 key checkpoints are verified with; nil when the server has no signing key.
     let signingPublicKey: Data?
-    /// The pool's connection settings, which the audit export's own libpq connection uses too.
-    let databaseURL: DatabaseURL?
+    /// The connection settings the audit export's own libpq connection uses: `DATABASE_READ_URL` when set (an export
+    /// is one long read-only snapshot, work a replica can take), else the pool's.
+    let exportDatabaseURL: DatabaseURL?
     /// Today's date in UTC, the default value date of reversals. A function so tests can fix it.
     let today: @Sendable () -> CalendarDate
 
     init(
-        database: Database, databaseURL: DatabaseURL? = nil, signingPublicKey: Data? = nil,
+        database: Database, databaseURL: DatabaseURL? = nil, readDatabase: Database? = nil,
+        readDatabaseURL: DatabaseURL? = nil, signingPublicKey: Data? = nil,
         today: @escaping @Sendable () -> CalendarDate = CalendarDate.todayUTC
     ) {
         self.database = database
-        self.databaseURL = databaseURL
+        self.exportDatabaseURL = readDatabaseURL ?? databaseURL
         self.ledger = LedgerService(database: database)
+        self.reports = LedgerService(database: readDatabase ?? database)
         self.commitments = CommitmentService(database: database)
         self.jurisdictions = JurisdictionService(database: database)
         self.tokens = TokenService(database: database)
@@ -161,7 +166,7 @@ struct Handlers: APIProtocol {
 
     func getTrialBalance(_ input: Operations.GetTrialBalance.Input) async throws -> Operations.GetTrialBalance.Output {
         _ = try RequestScope.caller()
-        let trial = try await ledger.trialBalance(asOf: try Wire.date(input.query.asOf, at: "asOf"))
+        let trial = try await reports.trialBalance(asOf: try Wire.date(input.query.asOf, at: "asOf"))
         return .ok(.init(body: .json(Wire.trialBalance(trial))))
     }
 

@@ -5,6 +5,7 @@ import EcoFundStore
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The `ecofund` command: reads configuration from the environment and calls into the library targets.
 @main
@@ -13,10 +14,13 @@ struct EcoFund: AsyncParsableCommand {
         commandName: "ecofund",
         abstract: "The books of the Beijing–Tianjin–Hebei ecological compensation fund.",
         discussion: """
-            Environment: DATABASE_URL (the service's connection, as role ecofund_app), DATABASE_MIGRATION_URL (the
+            Environment: DATABASE_URL (the service's connection, as role ecofund_app), DATABASE_READ_URL (optional:
+            a read-only connection, such as a replica, for reports and audit exports), DATABASE_MIGRATION_URL (the
             schema owner's connection for migrate and seed-demo; defaults to DATABASE_URL), ECOFUND_HOST,
             ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), ECOFUND_SIGNING_KEY (path of the checkpoint key;
-            with it, serve also runs the sealer), LOG_LEVEL.
+            with it, serve also runs the sealer), ECOFUND_SHUTDOWN_SECONDS (how long serve drains requests after
+            SIGTERM; default 25), LOG_LEVEL (trace … critical; default info), LOG_FORMAT (json, the default, or
+            text).
             """,
         subcommands: [
             Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Keygen.self, Export.self, Verify.self,
@@ -38,6 +42,27 @@ struct Environment {
     func migrationDatabaseURL() throws -> DatabaseURL {
         if let text = values["DATABASE_MIGRATION_URL"], !text.isEmpty { return try DatabaseURL(text) }
         return try databaseURL()
+    }
+
+    func readDatabaseURL() throws -> DatabaseURL? {
+        guard let text = values["DATABASE_READ_URL"], !text.isEmpty else { return nil }
+        return try DatabaseURL(text)
+    }
+
+    /// Sends every logger's lines through ``JSONLogHandler`` (one object per line) unless `LOG_FORMAT=text`.
+    func bootstrapLogging() throws {
+        switch values["LOG_FORMAT"] ?? "json" {
+        case "json":
+            LoggingSystem.bootstrap(
+                { label, provider in JSONLogHandler(label: label, metadataProvider: provider) },
+                metadataProvider: .requestID)
+        case "text":
+            LoggingSystem.bootstrap(
+                { label, provider in StreamLogHandler.standardError(label: label, metadataProvider: provider) },
+                metadataProvider: .requestID)
+        default:
+            throw ValidationError("LOG_FORMAT must be json or text")
+        }
     }
 
     func logger() -> Logger {
@@ -62,14 +87,30 @@ struct Serve: AsyncParsableCommand {
                 }
                 return port
             } ?? 8080
+        let shutdownSeconds =
+            try environment.values["ECOFUND_SHUTDOWN_SECONDS"].map { text in
+                guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                    throw ValidationError("ECOFUND_SHUTDOWN_SECONDS must be a whole number of seconds, 1 to 3600")
+                }
+                return seconds
+            } ?? 25
+        try environment.bootstrapLogging()
         let configuration = AppConfiguration(
             host: environment.values["ECOFUND_HOST"] ?? "127.0.0.1", port: port,
-            databaseURL: try environment.databaseURL(),
+            databaseURL: try environment.databaseURL(), readDatabaseURL: try environment.readDatabaseURL(),
             migrationDatabaseURL: migrate ? try environment.migrationDatabaseURL() : nil,
             logLevel: environment.logger().logLevel,
             signingKey: try environment.values["ECOFUND_SIGNING_KEY"].map { try SigningKeyFile.load($0) })
         let app = try await buildApplication(configuration)
-        try await app.runService()
+        // SIGTERM (or Ctrl-C) stops new connections and lets requests in flight finish, for at most the drain time;
+        // whatever still runs then is cancelled (its transaction rolls back), and after 5 s more the process ends
+        // regardless, so an orchestrator's stop never waits on a database that has gone.
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [.sigquit], logger: environment.logger())
+        group.maximumGracefulShutdownDuration = .seconds(shutdownSeconds)
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 

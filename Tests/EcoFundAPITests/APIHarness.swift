@@ -43,7 +43,7 @@ struct APIHarness: Sendable {
     let database: TestDatabase
 
     static func with(
-        signingKey: Data? = nil, idleTimeout: Duration = .seconds(30),
+        signingKey: Data? = nil, idleTimeout: Duration = .seconds(30), readDatabaseURL: DatabaseURL? = nil,
         _ body: @Sendable @escaping (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
@@ -64,7 +64,8 @@ struct APIHarness: Sendable {
             }
             let app = try await buildApplication(
                 AppConfiguration(
-                    host: "127.0.0.1", port: 0, databaseURL: database.appURL, logLevel: .warning,
+                    host: "127.0.0.1", port: 0, databaseURL: database.appURL, readDatabaseURL: readDatabaseURL,
+                    logLevel: .warning,
                     signingKey: signingKey, idleTimeout: idleTimeout))
             try await app.test(.live) { client in
                 let port = try #require(client.port)

@@ -24,6 +24,8 @@ public struct Database: Sendable {
 
     public let client: PostgresClient
     public let logger: Logger
+    /// Requests waiting for a connection and connections in use, for `/metrics`.
+    public let usage = PoolUsage()
     let watchdog = LeaseWatchdog()
 
     public init(client: PostgresClient, logger: Logger) {
@@ -120,6 +122,9 @@ public struct Database: Sendable {
         watchdog.watch(lease)
         let timedOut = StoreError(
             .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
+        let usage = self.usage
+        usage.waiting.add(1, ordering: .relaxed)
+        defer { if !lease.wasAcquired { usage.waiting.subtract(1, ordering: .relaxed) } }
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             defer { lease.finish() }
             group.addTask {
@@ -127,6 +132,9 @@ public struct Database: Sendable {
                     // A connection that comes just after the deadline is handed back unused, with the same error
                     // the deadline task throws: whichever of the two the group sees first, the caller gets a 503.
                     guard lease.acquire() else { throw timedOut }
+                    usage.waiting.subtract(1, ordering: .relaxed)
+                    usage.inUse.add(1, ordering: .relaxed)
+                    defer { usage.inUse.subtract(1, ordering: .relaxed) }
                     return try await body(connection)
                 }
             }
@@ -163,12 +171,20 @@ public struct Database: Sendable {
     }
 }
 
+/// How the pool is used right now: requests waiting for a connection, and connections doing work.
+public final class PoolUsage: Sendable {
+    public let waiting = Atomic(0)
+    public let inUse = Atomic(0)
+    public init() {}
+}
+
 /// One wait for a pooled connection: whether it was handed out before its deadline, shared by the task doing the work,
 /// the task waiting for the deadline, and the watchdog.
 final class Lease: Sendable {
     enum State: Sendable { case waiting, acquired, timedOut, finished }
     private struct Guarded: Sendable {
         var state = State.waiting
+        var acquired = false
         var waiter: CheckedContinuation<Bool, Never>?
     }
 
@@ -182,10 +198,16 @@ final class Lease: Sendable {
     /// The connection arrived: true unless the deadline passed first.
     func acquire() -> Bool {
         guarded.withLock { guarded in
-            if guarded.state == .waiting { guarded.state = .acquired }
+            if guarded.state == .waiting {
+                guarded.state = .acquired
+                guarded.acquired = true
+            }
             return guarded.state == .acquired
         }
     }
+
+    /// Whether a connection was ever handed to the work.
+    var wasAcquired: Bool { guarded.withLock { $0.acquired } }
 
     /// Suspends until the lease times out (true) or ends another way (false).
     func expired() async -> Bool {

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes each log record as one JSON object on one line of standard error: `time` (UTC, milliseconds), `level`,
+/// `logger`, `message`, `request_id` when the record was written while a request was handled, then the metadata.
+///
+/// For log shippers (journald, Loki, Cloud Logging) that read one object per line; `LOG_FORMAT=text` keeps
+/// swift-log's own format for people at a terminal.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let output: LineWriter
+
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = .requestID, output: LineWriter = .standardError
+    ) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+        self.output = output
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
+        if let error = event.error { merged["error"] = .string(String(reflecting: error)) }
+        merged["source"] = .string(event.source)
+        var line = "{\"time\":\"\(Self.now())\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
+        Self.appendString(label, to: &line)
+        line += ",\"message\":"
+        Self.appendString(event.message.description, to: &line)
+        for key in merged.keys.sorted() where !["time", "level", "logger", "message"].contains(key) {
+            line += ","
+            Self.appendString(key, to: &line)
+            line += ":"
+            Self.append(merged[key]!, to: &line)
+        }
+        line += "}\n"
+        output.write(line)
+    }
+
+    static func append(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let text): appendString(text, to: &line)
+        case .stringConvertible(let value): appendString(value.description, to: &line)
+        case .array(let values):
+            line += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { line += "," }
+                append(value, to: &line)
+            }
+            line += "]"
+        case .dictionary(let values):
+            line += "{"
+            for (index, key) in values.keys.sorted().enumerated() {
+                if index > 0 { line += "," }
+                appendString(key, to: &line)
+                line += ":"
+                append(values[key]!, to: &line)
+            }
+            line += "}"
+        }
+    }
+
+    /// A JSON string (RFC 8259): quotes, backslashes and control characters escaped, so a line break in a message
+    /// or an error's text never splits a record.
+    static func appendString(_ text: String, to line: inout String) {
+        line += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+                line +=
+                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
+    }
+
+    /// Now, as `2026-11-27T09:30:00.123Z`.
+    static func now() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + "\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
+    }
+}
+
+extension Logger.MetadataProvider {
+    /// The id of the request being handled, if any (``RequestScope/requestID``).
+    public static let requestID = Logger.MetadataProvider {
+        RequestScope.requestID.map { ["request_id": .string($0)] } ?? [:]
+    }
+}
+
+/// Where log lines go: one `write` per line, under a lock, so lines from many threads never interleave.
+public final class LineWriter: Sendable {
+    private let sink: Mutex<@Sendable (String) -> Void>
+
+    public init(_ sink: @escaping @Sendable (String) -> Void) { self.sink = Mutex(sink) }
+
+    public func write(_ line: String) { sink.withLock { $0(line) } }
+
+    public static let standardError = LineWriter { line in
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}
