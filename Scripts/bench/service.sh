@@ -43,6 +43,18 @@ ms() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1000:.2f}')" "$1"; }
 per_second() { python3 -c "import sys; print(f'{int(sys.argv[1]) / (int(sys.argv[2]) / 1e6):.0f}')" "$1" "$2"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
 
+# scrape LABEL: one line of what /metrics says now, to show its counters moving as the load runs.
+scrapes=()
+scrape() {
+    local text
+    text=$(curl -sf "http://127.0.0.1:$server_port/metrics") || die "GET /metrics failed"
+    value() { printf '%s\n' "$text" | grep -F "$1" | head -n 1 | awk '{print $NF}'; }
+    scrapes+=("| $1 | $(value 'ecofund_http_requests_total{method="POST",route="/v1/contributions",status="201"}') \
+| $(value 'ecofund_http_requests_total{method="GET",route="/v1/accounts/{code}",status="200"}') \
+| $(value 'ecofund_http_request_duration_seconds_count{method="POST",route="/v1/contributions"}') \
+| $(value 'ecofund_ledger_entries{kind="contribution"}') | $(value 'ecofund_db_pool_connections_max') |")
+}
+scrape "before the load"
 rows=()
 created_total=0
 errors_total=0
@@ -71,6 +83,7 @@ for clients in 1 8 32; do
     errors_total=$((errors_total + $(field other_status "$balance") + $(field socket_errors "$balance")))
     errors_total=$((errors_total + $(field other_status "$trial") + $(field socket_errors "$trial")))
 
+    scrape "after $clients clients"
     rows+=("| $clients | $baseline_tps tx/s, p50 $baseline_p50 ms, p99 $baseline_p99 ms${baseline_failed:+, $baseline_failed failed} \
 | $write_rps req/s, p50 $(ms "$(field p50_us "$write")") ms, p99 $(ms "$(field p99_us "$write")") ms \
 | $(ratio "$write_rps" "$baseline_tps") \
@@ -112,5 +125,11 @@ unbalanced=$(psql_owner -d bench -Atc "
     echo "Checked afterwards: $created_total contributions acknowledged, $stored in the database, each 100.00; every stored"
     echo "balance equals its lines; no request failed. Server peak RSS: $((rss_kb / 1024)) MB (target < 150 MB)."
     echo "Targets at 32 clients: service ≥ 0.6 × baseline; write p99 ≤ 25 ms; balance reads ≥ 5,000 req/s."
+    echo
+    echo "GET /metrics scraped during the run (counters move with the load):"
+    echo
+    echo "| when | POST /v1/contributions 201 | GET /v1/accounts/{code} 200 | POST latency samples | ledger entries (contribution) | pool max |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    printf '%s\n' "${scrapes[@]}"
 } >"$work/service.md"
 pg_stop "$dir/pg"

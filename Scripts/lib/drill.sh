@@ -32,7 +32,12 @@ drill_begin() {
 }
 
 drill_end() {
-    for pid in $server_pid ${drill_pids[@]+"${drill_pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
+    # A process started through runuser (as_pg) is the runuser; its child is the program itself.
+    local pid children
+    for pid in $server_pid ${drill_pids[@]+"${drill_pids[@]}"}; do
+        children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+        kill "$pid" $children 2>/dev/null || true
+    done
     for cluster in ${drill_clusters[@]+"${drill_clusters[@]}"}; do pg_stop "$cluster"; done
     return 0
 }
