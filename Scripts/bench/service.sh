@@ -48,7 +48,7 @@ scrapes=()
 scrape() {
     local text
     text=$(curl -sf "http://127.0.0.1:$server_port/metrics") || die "GET /metrics failed"
-    value() { printf '%s\n' "$text" | grep -F "$1" | head -n 1 | awk '{print $NF}'; }
+    value() { printf '%s\n' "$text" | awk -v series="$1 " 'index($0, series) == 1 { print $NF; exit }'; }
     scrapes+=("| $1 | $(value 'ecofund_http_requests_total{method="POST",route="/v1/contributions",status="201"}') \
 | $(value 'ecofund_http_requests_total{method="GET",route="/v1/accounts/{code}",status="200"}') \
 | $(value 'ecofund_http_request_duration_seconds_count{method="POST",route="/v1/contributions"}') \
@@ -126,7 +126,7 @@ unbalanced=$(psql_owner -d bench -Atc "
     echo "balance equals its lines; no request failed. Server peak RSS: $((rss_kb / 1024)) MB (target < 150 MB)."
     echo "Targets at 32 clients: service ≥ 0.6 × baseline; write p99 ≤ 25 ms; balance reads ≥ 5,000 req/s."
     echo
-    echo "GET /metrics scraped during the run (counters move with the load):"
+    echo "GET /metrics scraped during the run (counters move with the load; ledger entries include pgbench's own):"
     echo
     echo "| when | POST /v1/contributions 201 | GET /v1/accounts/{code} 200 | POST latency samples | ledger entries (contribution) | pool max |"
     echo "| --- | --- | --- | --- | --- | --- |"
