@@ -4,7 +4,8 @@
 Every acknowledged (201) response is appended to ACKS as `key id amount`. A request that fails (connection refused
 or reset while the server is down, a 503 while the database is down, a timeout) is retried with the same key, as a
 careful client would, so that each key is written exactly once or not at all. Statuses and the slowest answer are
-counted in STATS (JSON) when the load stops (on SIGTERM or after --seconds).
+counted in STATS (JSON) when the load stops (on SIGTERM or after --seconds), with a `summary` line and a `problem`
+(any status but 200, 201 and 503) for the drill to report.
 
 With --timeline FILE, every answer (and every connection error, as ERR) is appended to FILE as `unix-time status`,
 from which the failover drill measures how long no write was acknowledged.
@@ -105,5 +106,13 @@ while not stop.is_set() and time.monotonic() < deadline:
 stop.set()
 for thread in workers:
     thread.join(timeout=120)
+# What every drill reports and checks of its load: one summary line, and statuses other than success and 503 (the
+# only failure a careful client retries) as a problem.
+bad = {status: n for status, n in stats["status"].items() if status not in ("200", "201", "503")}
+stats["problem"] = (f"the load saw statuses other than 201 and 503: {bad} {stats.get('unexpected', [])[:3]}"
+                    if bad else None)
+stats["summary"] = (f"load: {stats['acknowledged']} acknowledged, statuses {stats['status']}, "
+                    f"{stats['connection_errors']} connection errors, {stats['retries']} retries, "
+                    f"{stats['gave_up']} keys given up, slowest answer {stats['slowest_ms']} ms")
 with open(stats_path, "w") as out:
     json.dump(stats, out)

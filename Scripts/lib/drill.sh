@@ -1,30 +1,44 @@
 # Shared by Scripts/drills/*.sh (source after lib/common.sh): a debug build, a throwaway durable PostgreSQL holding
-# the demo books with a sealed log, and the server. Defines functions and, through drill_begin, the variables
-# binary, work, port, server_port, server_pid.
+# the demo books with a sealed log, the server, and the checks of the books after a write load. Defines functions
+# and, through drill_prepare and drill_begin, the variables binary, work, port, server_port, server_pid.
 
-# drill_begin NAME: builds; starts a fresh cluster in $work/pg (work = .build-drills/NAME) with database `drill`
-# migrated and seeded and a checkpoint key in $work/signing.key; exports DATABASE_MIGRATION_URL and DATABASE_URL;
-# on exit stops the server, anything in drill_pids and the clusters in drill_clusters.
-drill_begin() {
-    ensure_packages
+# drill_prepare NAME [PACKAGE…]: installs what is missing (and the extra Debian packages), builds, and makes an empty
+# $work (.build-drills/NAME); on exit stops the server, anything in drill_pids and the clusters in drill_clusters.
+drill_prepare() {
+    local name=$1
+    shift
+    ensure_packages "$@"
     say "building (debug)"
     swift build --product ecofund >/dev/null 2>&1 || swift build --product ecofund
     binary="$ROOT/.build/debug/ecofund"
-    work="$ROOT/.build-drills/$1"
+    work="$ROOT/.build-drills/$name"
     server_pid=""
     drill_pids=()
-    drill_clusters=("$work/pg")
+    drill_clusters=()
     trap drill_end EXIT
-    drill_end
+    # A cluster an interrupted run left behind is stopped before its files go.
+    for dir in "$work/pg" "$work"/*/data; do pg_stop "$dir"; done
     rm -rf "$work"
     mkdir -p "$work"
     chmod 755 "$work"
+}
+
+# drill_begin NAME: drill_prepare, then a fresh durable cluster in $work/pg holding the demo books (drill_books).
+drill_begin() {
+    drill_prepare "$1"
+    drill_clusters=("$work/pg")
     port=$(free_port)
     say "a durable PostgreSQL on 127.0.0.1:$port"
     pg_start "$work/pg" "$port"
-    as_pg "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE drill"
-    export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/drill"
-    export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/drill"
+    drill_books "$port"
+}
+
+# drill_books PORT: creates database `drill` on the PostgreSQL at PORT, migrated and seeded, and a checkpoint key in
+# $work/signing.key; exports DATABASE_MIGRATION_URL and DATABASE_URL; picks server_port.
+drill_books() {
+    as_pg "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "CREATE DATABASE drill"
+    export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$1/drill"
+    export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$1/drill"
     "$binary" migrate >/dev/null 2>&1
     "$binary" seed-demo >/dev/null 2>&1
     "$binary" keygen --out "$work/signing.key" >/dev/null
@@ -32,12 +46,7 @@ drill_begin() {
 }
 
 drill_end() {
-    # A process started through runuser (as_pg) is the runuser; its child is the program itself.
-    local pid children
-    for pid in $server_pid ${drill_pids[@]+"${drill_pids[@]}"}; do
-        children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
-        kill "$pid" $children 2>/dev/null || true
-    done
+    for pid in $server_pid ${drill_pids[@]+"${drill_pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
     for cluster in ${drill_clusters[@]+"${drill_clusters[@]}"}; do pg_stop "$cluster"; done
     return 0
 }

@@ -35,11 +35,7 @@ public final class AuditExporter: Sendable {
         while true {
             let reader = try await SnapshotReader.open(url)
             do {
-                let unsealed = try await reader.query(
-                    """
-                    SELECT count(*) FROM audit_events e
-                     WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
-                    """)
+                let unsealed = try await reader.query(AuditLog.unsealedCountSQL)
                 if let count = unsealed.first?.first.flatMap({ $0.flatMap { Int($0) } }), count > 0 {
                     await reader.close()
                     guard ContinuousClock.now < deadline else {

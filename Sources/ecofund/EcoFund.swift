@@ -44,6 +44,13 @@ struct Environment {
         return try databaseURL()
     }
 
+    /// An integer variable within `range`, or `fallback` when it is not set.
+    func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int, _ meaning: String) throws -> Int {
+        guard let text = values[name] else { return fallback }
+        guard let value = Int(text), range.contains(value) else { throw ValidationError("\(name) must be \(meaning)") }
+        return value
+    }
+
     func readDatabaseURL() throws -> DatabaseURL? {
         guard let text = values["DATABASE_READ_URL"], !text.isEmpty else { return nil }
         return try DatabaseURL(text)
@@ -80,20 +87,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = Environment()
-        let port =
-            try environment.values["ECOFUND_PORT"].map { text in
-                guard let port = Int(text), (0...65535).contains(port) else {
-                    throw ValidationError("ECOFUND_PORT must be a port number")
-                }
-                return port
-            } ?? 8080
-        let shutdownSeconds =
-            try environment.values["ECOFUND_SHUTDOWN_SECONDS"].map { text in
-                guard let seconds = Int(text), (1...3600).contains(seconds) else {
-                    throw ValidationError("ECOFUND_SHUTDOWN_SECONDS must be a whole number of seconds, 1 to 3600")
-                }
-                return seconds
-            } ?? 25
+        let port = try environment.integer("ECOFUND_PORT", in: 0...65535, default: 8080, "a port number")
+        let shutdownSeconds = try environment.integer(
+            "ECOFUND_SHUTDOWN_SECONDS", in: 1...3600, default: 25, "a whole number of seconds, 1 to 3600")
         try environment.bootstrapLogging()
         let configuration = AppConfiguration(
             host: environment.values["ECOFUND_HOST"] ?? "127.0.0.1", port: port,

@@ -1,3 +1,4 @@
+import Crypto
 import EcoFundAPI
 import EcoFundStore
 import EcoFundTesting
@@ -70,20 +71,26 @@ import Testing
         }
     }
 
-    /// With `DATABASE_READ_URL` set, the trial balance is read there, while writes go to `DATABASE_URL`. The read
-    /// database here is another, empty one, so the two answers differ.
-    @Test func reportsAreReadThroughTheReadURL() async throws {
+    /// With `DATABASE_READ_URL` set, the trial balance and the audit export are read there, while writes go to
+    /// `DATABASE_URL`. The read database here is another, empty one, so the answers differ from the books'.
+    @Test func reportsAndExportsAreReadThroughTheReadURL() async throws {
         try await TestDatabase.with { replica in
-            try await APIHarness.with(readDatabaseURL: replica.appURL) { api in
+            try await APIHarness.with(
+                signingKey: Curve25519.Signing.PrivateKey().rawRepresentation, readDatabaseURL: replica.appURL
+            ) { api in
                 #expect(
                     try await api.call(
                         .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "r-1",
-                        json: APIHarness.contribution(amount: "500.00")
+                        json: APIHarness.contribution(amount: "500.00", reference: "READ-URL-1")
                     ).status == 201)
                 #expect(try await api.balanceFen("fund:cash") == 50_000)
                 let trial = try await api.call(.get, "/v1/reports/trial-balance", token: api.tokens.auditor)
                 #expect(trial.status == 200)
                 #expect((trial.json["totalDebit"] as? [String: Any])?["amount"] as? String == "0.00")
+                // Exported from the books, the sealed contribution would be in the archive.
+                let export = try await api.call(.get, "/v1/audit/export", token: api.tokens.auditor)
+                #expect(export.status != 500)
+                #expect(!String(decoding: export.body, as: UTF8.self).contains("READ-URL-1"), "\(export.status)")
             }
         }
     }
@@ -94,7 +101,7 @@ import Testing
     /// line breaks and quotes in messages and metadata stay inside their strings.
     @Test func eachRecordIsOneJSONObjectOnOneLine() throws {
         let lines = Mutex<[String]>([])
-        let writer = LineWriter { line in lines.withLock { $0.append(line) } }
+        let writer = LineWriter { line in lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) } }
         var logger = Logger(label: "ecofund") { label in JSONLogHandler(label: label, output: writer) }
         logger[metadataKey: "server"] = "a"
         logger.info("plain")

@@ -31,12 +31,12 @@ import Testing
     }
 
     @Test func everyVariableTheDeployFilesNameIsOneTheServiceReads() throws {
-        // What the service reads: `values["NAME"]` or `environment["NAME"]` anywhere in Sources/.
+        // What the service reads: `values["NAME"]`, `environment["NAME"]` or `integer("NAME"` anywhere in Sources/.
         var read = Set<String>()
         let sources = try #require(
             FileManager.default.enumerator(
                 at: Self.root.appendingPathComponent("Sources"), includingPropertiesForKeys: nil))
-        let lookup = try Regex(#"(?:values|environment)\["([A-Z_]+)"\]"#)
+        let lookup = try Regex(#"(?:values\[|environment\[|integer\(\s*)"([A-Z_]+)""#)
         for case let url as URL in sources where url.pathExtension == "swift" {
             let text = try String(contentsOf: url, encoding: .utf8)
             for match in text.matches(of: lookup) {

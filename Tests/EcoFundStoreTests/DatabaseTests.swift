@@ -39,4 +39,22 @@ import Testing
             }
         }
     }
+
+    /// `/metrics` reports the pool from ``PoolUsage``: a connection counts as in use while work holds it, and as
+    /// neither in use nor waiting once it is back, whether the work succeeded or failed.
+    @Test func poolUsageCountsConnectionsWhileTheyAreHeld() async throws {
+        try await TestDatabase.with { (database: TestDatabase) async throws in
+            try await database.withApp { (app: Database) async throws in
+                let during = try await app.read { _ in
+                    (app.usage.inUse.load(ordering: .relaxed), app.usage.waiting.load(ordering: .relaxed))
+                }
+                #expect(during.0 == 1 && during.1 == 0)
+                await #expect(throws: StoreError.self) {
+                    try await app.read { _ in throw StoreError(.notFound, "on purpose") }
+                }
+                #expect(app.usage.inUse.load(ordering: .relaxed) == 0)
+                #expect(app.usage.waiting.load(ordering: .relaxed) == 0)
+            }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import EcoFundCore
 import Foundation
 import Logging
 import Synchronization
@@ -7,7 +8,8 @@ import Synchronization
 #endif
 
 /// Writes each log record as one JSON object on one line of standard error: `time` (UTC, milliseconds), `level`,
-/// `logger`, `message`, `request_id` when the record was written while a request was handled, then the metadata.
+/// `logger`, `message`, `source`, `request_id` when the record was written while a request was handled, and the
+/// metadata, members in sorted order.
 ///
 /// For log shippers (journald, Loki, Cloud Logging) that read one object per line; `LOG_FORMAT=text` keeps
 /// swift-log's own format for people at a terminal.
@@ -37,62 +39,23 @@ public struct JSONLogHandler: LogHandler {
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
         if let error = event.error { merged["error"] = .string(String(reflecting: error)) }
         merged["source"] = .string(event.source)
-        var line = "{\"time\":\"\(Self.now())\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
-        Self.appendString(label, to: &line)
-        line += ",\"message\":"
-        Self.appendString(event.message.description, to: &line)
-        for key in merged.keys.sorted() where !["time", "level", "logger", "message"].contains(key) {
-            line += ","
-            Self.appendString(key, to: &line)
-            line += ":"
-            Self.append(merged[key]!, to: &line)
-        }
-        line += "}\n"
-        output.write(line)
+        var record = merged.mapValues(Self.json)
+        record["time"] = .string(Self.now())
+        record["level"] = .string(event.level.rawValue)
+        record["logger"] = .string(label)
+        record["message"] = .string(event.message.description)
+        // The audit log's JSON writer (RFC 8785): members sorted, control characters escaped, so a line break in a
+        // message or an error's text never splits a record.
+        output.write(JSONValue.object(record).canonicalBytes + [UInt8(ascii: "\n")])
     }
 
-    static func append(_ value: Logger.Metadata.Value, to line: inout String) {
+    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
         switch value {
-        case .string(let text): appendString(text, to: &line)
-        case .stringConvertible(let value): appendString(value.description, to: &line)
-        case .array(let values):
-            line += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { line += "," }
-                append(value, to: &line)
-            }
-            line += "]"
-        case .dictionary(let values):
-            line += "{"
-            for (index, key) in values.keys.sorted().enumerated() {
-                if index > 0 { line += "," }
-                appendString(key, to: &line)
-                line += ":"
-                append(values[key]!, to: &line)
-            }
-            line += "}"
+        case .string(let text): .string(text)
+        case .stringConvertible(let value): .string(value.description)
+        case .array(let values): .array(values.map(json))
+        case .dictionary(let values): .object(values.mapValues(json))
         }
-    }
-
-    /// A JSON string (RFC 8259): quotes, backslashes and control characters escaped, so a line break in a message
-    /// or an error's text never splits a record.
-    static func appendString(_ text: String, to line: inout String) {
-        line += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                line +=
-                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
     }
 
     /// Now, as `2026-11-27T09:30:00.123Z`.
@@ -121,15 +84,14 @@ extension Logger.MetadataProvider {
 
 /// Where log lines go: one `write` per line, under a lock, so lines from many threads never interleave.
 public final class LineWriter: Sendable {
-    private let sink: Mutex<@Sendable (String) -> Void>
+    private let sink: Mutex<@Sendable ([UInt8]) -> Void>
 
-    public init(_ sink: @escaping @Sendable (String) -> Void) { self.sink = Mutex(sink) }
+    public init(_ sink: @escaping @Sendable ([UInt8]) -> Void) { self.sink = Mutex(sink) }
 
-    public func write(_ line: String) { sink.withLock { $0(line) } }
+    public func write(_ line: [UInt8]) { sink.withLock { $0(line) } }
 
     public static let standardError = LineWriter { line in
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
+        line.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)

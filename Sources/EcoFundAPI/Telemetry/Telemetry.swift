@@ -21,6 +21,15 @@ public final class Telemetry: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
     ]
 
+    static var requests: MetricNameDescriptor {
+        metric("ecofund_http_requests_total", "HTTP requests answered, by method, route and status.")
+    }
+    static var requestDuration: MetricNameDescriptor {
+        metric(
+            "ecofund_http_request_duration_seconds",
+            "Time from a request's head to its response's head, by method and route.")
+    }
+
     init(database: Database, connectionsMax: Int) {
         self.database = database
         self.connectionsMax = connectionsMax
@@ -30,15 +39,10 @@ public final class Telemetry: Sendable {
     /// do not make a new series each.
     func record(method: String, route: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            descriptor: Self.metric(
-                "ecofund_http_requests_total", "HTTP requests answered, by method, route and status."),
-            labels: [("method", method), ("route", route), ("status", "\(status)")]
+            descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", "\(status)")]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: Self.metric(
-                "ecofund_http_request_duration_seconds",
-                "Time from a request's head to its response's head, by method and route."),
-            labels: [("method", method), ("route", route)], buckets: Self.buckets
+            descriptor: Self.requestDuration, labels: [("method", method), ("route", route)], buckets: Self.buckets
         ).recordNanoseconds(duration.nanoseconds)
     }
 
@@ -85,10 +89,7 @@ public final class Telemetry: Sendable {
         return try await database.read { connection in
             var figures = Figures()
             let unsealed = try await connection.query(
-                """
-                SELECT count(*) FROM audit_events e
-                 WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
-                """, logger: logger)
+                PostgresQuery(unsafeSQL: AuditLog.unsealedCountSQL), logger: logger)
             for try await count in unsealed.decode(Int64.self) { figures.unsealed = count }
             let entries = try await connection.query(
                 "SELECT kind::text, count(*) FROM journal_entries GROUP BY kind ORDER BY kind", logger: logger)

@@ -10,6 +10,11 @@ public struct AuditLog: Sendable {
     public static let batchEventsMax = 5_000
     /// Events per page of `GET /v1/audit/events`.
     public static let pageLimitMax = 1_000
+    /// Committed events the sealer has not yet made leaves: the export waits for none, `/metrics` reports them.
+    public static let unsealedCountSQL = """
+        SELECT count(*) FROM audit_events e
+         WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
+        """
 
     let database: Database
     var logger: Logger { database.logger }
