@@ -67,13 +67,25 @@ let package = Package(
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // The export's format, the offline verifier and the report: nothing that reaches a database, so that
+        // `ecofund verify` runs on an auditor's machine with the archive alone.
+        .target(
+            name: "EcoFundAudit",
+            dependencies: [
+                "EcoFundCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
+        // The export's writer: the Store's snapshot in the Audit format, streamed as a ZIP.
         .target(
             name: "EcoFundExport",
             dependencies: [
+                "EcoFundAudit",
                 "EcoFundCore",
                 "EcoFundStore",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),
@@ -81,6 +93,7 @@ let package = Package(
             name: "ecofund",
             dependencies: [
                 "EcoFundAPI",
+                "EcoFundAudit",
                 "EcoFundStore",
                 "EcoFundExport",
                 "EcoFundCore",
@@ -105,6 +118,7 @@ let package = Package(
         .testTarget(
             name: "EcoFundExportTests",
             dependencies: [
+                "EcoFundAudit",
                 "EcoFundExport",
                 "EcoFundCore",
                 "EcoFundStore",
@@ -132,6 +146,7 @@ let package = Package(
             name: "EcoFundAPITests",
             dependencies: [
                 "EcoFundAPI",
+                "EcoFundAudit",
                 "EcoFundStore",
                 "EcoFundExport",
                 "EcoFundTesting",

@@ -74,8 +74,8 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
     let key = try configuration.signingKey.map { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
     let telemetry = Telemetry(database: database, connectionsMax: configuration.connectionsMax)
     let handlers = Handlers(
-        database: database, databaseURL: configuration.databaseURL, readDatabase: readDatabase,
-        readDatabaseURL: configuration.readDatabaseURL, signingPublicKey: key?.publicKey.rawRepresentation)
+        database: database, readDatabase: readDatabase,
+        exportDatabaseURL: configuration.readDatabaseURL ?? configuration.databaseURL, signingPublicKey: key?.publicKey)
     let router = try buildRouter(handlers: handlers, telemetry: telemetry, logger: logger)
     if let key { services.append(Sealer(database: database, key: key)) }
     var app = Application(

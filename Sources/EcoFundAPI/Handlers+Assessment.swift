@@ -12,15 +12,14 @@ extension Handlers {
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
         let (scheme, texts) = try Wire.scheme(body)
         let created = try await assessment.createScheme(
-            scheme, texts: texts, by: caller, idempotencyKey: input.headers.idempotencyKey)
+            scheme, texts: texts, by: caller, idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .created(.init(body: .json(Wire.scheme(created.value))))
     }
 
     func getAssessmentScheme(_ input: Operations.GetAssessmentScheme.Input) async throws
         -> Operations.GetAssessmentScheme.Output
     {
-        _ = try RequestScope.caller()
-        let versions = try await assessment.schemeVersions(input.path.code)
+        let versions = try await assessment.schemeVersions(input.path.code, by: try RequestScope.caller())
         return .ok(.init(body: .json(.init(items: versions.map(Wire.scheme)))))
     }
 
@@ -29,36 +28,27 @@ extension Handlers {
     {
         let caller = try RequestScope.caller()
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
-        try Wire.validatePeriodCode(body.code, at: "/code")
-        try Jurisdiction.validateCode(body.scheme, at: "/scheme")
-        guard (1...100).contains(body.jurisdictions.count) else {
-            throw ValidationError(.invalidValue, at: "/jurisdictions", "must list 1 to 100 jurisdictions")
-        }
-        for (index, code) in body.jurisdictions.enumerated() {
-            try Jurisdiction.validateCode(code, at: "/jurisdictions/\(index)")
-        }
-        guard Set(body.jurisdictions).count == body.jurisdictions.count else {
-            throw ValidationError(.invalidValue, at: "/jurisdictions", "lists a jurisdiction twice")
-        }
-        let created = try await assessment.createPeriod(
+        let request = try PeriodRequest(
             code: body.code, schemeCode: body.scheme, schemeVersion: body.schemeVersion,
-            jurisdictions: body.jurisdictions, by: caller, idempotencyKey: input.headers.idempotencyKey)
+            jurisdictions: body.jurisdictions)
+        let created = try await assessment.createPeriod(
+            request, by: caller, idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .created(.init(body: .json(Wire.period(created.value))))
     }
 
     func getAssessmentPeriod(_ input: Operations.GetAssessmentPeriod.Input) async throws
         -> Operations.GetAssessmentPeriod.Output
     {
-        _ = try RequestScope.caller()
-        return .ok(.init(body: .json(Wire.period(try await assessment.period(input.path.period)))))
+        let period = try await assessment.period(input.path.period, by: try RequestScope.caller())
+        return .ok(.init(body: .json(Wire.period(period))))
     }
 
     func finalizeAssessmentPeriod(_ input: Operations.FinalizeAssessmentPeriod.Input) async throws
         -> Operations.FinalizeAssessmentPeriod.Output
     {
-        let caller = try RequestScope.caller()
         let period = try await assessment.finalize(
-            period: input.path.period, by: caller, idempotencyKey: input.headers.idempotencyKey)
+            period: input.path.period, by: try RequestScope.caller(),
+            idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .ok(.init(body: .json(Wire.period(period.value))))
     }
 
@@ -67,15 +57,14 @@ extension Handlers {
     {
         let caller = try RequestScope.caller()
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
-        try caller.require(.assessor, .admin, to: "reopen assessment periods")
         let period = try await assessment.reopen(
-            period: input.path.period, reason: body.reason, by: caller, idempotencyKey: input.headers.idempotencyKey)
+            period: input.path.period, reason: body.reason, by: caller,
+            idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .ok(.init(body: .json(Wire.period(period.value))))
     }
 
     func putScore(_ input: Operations.PutScore.Input) async throws -> Operations.PutScore.Output {
         let caller = try RequestScope.caller()
-        try caller.require(.assessor, .admin, to: "enter assessment scores")
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
         let values = body.indicators.map { (code: $0.code, value: $0.value) }
         let (score, created) = try await assessment.putScore(
@@ -88,29 +77,23 @@ extension Handlers {
     }
 
     func getScore(_ input: Operations.GetScore.Input) async throws -> Operations.GetScore.Output {
-        _ = try RequestScope.caller()
-        let score = try await assessment.score(period: input.path.period, jurisdiction: input.path.jurisdiction)
+        let score = try await assessment.score(
+            period: input.path.period, jurisdiction: input.path.jurisdiction, by: try RequestScope.caller())
         return .ok(.init(headers: .init(eTag: score.etag), body: .json(Wire.score(score))))
     }
 
     func listScores(_ input: Operations.ListScores.Input) async throws -> Operations.ListScores.Output {
-        _ = try RequestScope.caller()
-        let (period, scores) = try await assessment.ranking(period: input.path.period)
-        // Competition ranking: equal composites share a rank, and the next rank skips (1, 2, 2, 4).
-        var items: [Components.Schemas.ScoreRanking.ItemsPayloadPayload] = []
-        for (index, score) in scores.enumerated() {
-            let rank = index > 0 && scores[index - 1].composite == score.composite ? items[index - 1].rank : index + 1
-            items.append(.init(rank: rank, score: Wire.score(score)))
+        let (period, ranked) = try await assessment.ranking(period: input.path.period, by: try RequestScope.caller())
+        let items = ranked.map {
+            Components.Schemas.ScoreRanking.ItemsPayloadPayload(rank: $0.rank, score: Wire.score($0.score))
         }
         return .ok(
-            .init(
-                body: .json(
-                    .init(period: period.code, status: period.status == .open ? .open : .finalized, items: items))))
+            .init(body: .json(.init(period: period.code, status: Wire.rankingStatus(period.status), items: items))))
     }
 
     func getScoreHistory(_ input: Operations.GetScoreHistory.Input) async throws -> Operations.GetScoreHistory.Output {
-        _ = try RequestScope.caller()
-        let revisions = try await assessment.history(period: input.path.period, jurisdiction: input.path.jurisdiction)
+        let revisions = try await assessment.history(
+            period: input.path.period, jurisdiction: input.path.jurisdiction, by: try RequestScope.caller())
         let items = revisions.enumerated().map { index, score in
             Components.Schemas.ScoreHistory.ItemsPayloadPayload(
                 score: Wire.score(score), previous: index > 0 ? Wire.score(revisions[index - 1]) : nil)
@@ -120,16 +103,6 @@ extension Handlers {
 }
 
 extension Wire {
-    static func validatePeriodCode(_ code: String, at pointer: String) throws(ValidationError) {
-        guard (1...20).contains(code.count), code.first?.isASCII == true,
-            code.first?.isLetter == true || code.first?.isNumber == true,
-            code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
-        else {
-            throw ValidationError(
-                .invalidValue, at: pointer, "must be 1 to 20 letters, digits or dashes, such as \"2025\"")
-        }
-    }
-
     static func scheme(_ body: Components.Schemas.SchemeInput) throws(ValidationError)
         -> (IndicatorScheme, [IndicatorTexts])
     {
@@ -141,7 +114,7 @@ extension Wire {
                 IndicatorScheme.Indicator(
                     code: indicator.code, name: indicator.name, nameZh: indicator.nameZh,
                     weight: try parseDecimal(indicator.weight, at: "\(at)/weight", "the weight of \(indicator.code)"),
-                    direction: indicator.direction == .higherIsBetter ? .higherIsBetter : .lowerIsBetter,
+                    direction: direction(indicator.direction),
                     floor: try parseDecimal(indicator.floor, at: "\(at)/floor", "the floor of \(indicator.code)"),
                     ceiling: try parseDecimal(
                         indicator.ceiling, at: "\(at)/ceiling", "the ceiling of \(indicator.code)"),
@@ -152,27 +125,54 @@ extension Wire {
         return (try IndicatorScheme(code: body.code, version: 1, name: body.name, indicators: indicators), texts)
     }
 
+    static func direction(_ direction: Components.Schemas.Indicator.DirectionPayload) -> IndicatorScheme.Direction {
+        switch direction {
+        case .higherIsBetter: .higherIsBetter
+        case .lowerIsBetter: .lowerIsBetter
+        }
+    }
+
+    static func direction(_ direction: IndicatorScheme.Direction) -> Components.Schemas.Indicator.DirectionPayload {
+        switch direction {
+        case .higherIsBetter: .higherIsBetter
+        case .lowerIsBetter: .lowerIsBetter
+        }
+    }
+
     static func scheme(_ record: SchemeRecord) -> Components.Schemas.Scheme {
         .init(
             code: record.code, version: record.version, name: record.name,
             indicators: record.indicators.map {
                 .init(
                     code: $0.code, name: $0.name, nameZh: $0.nameZh, weight: $0.weight,
-                    direction: $0.direction == .higherIsBetter ? .higherIsBetter : .lowerIsBetter, floor: $0.floor,
-                    ceiling: $0.ceiling, unit: $0.unit)
+                    direction: direction($0.direction), floor: $0.floor, ceiling: $0.ceiling, unit: $0.unit)
             },
             createdBy: record.createdBy, createdAt: record.createdAt)
+    }
+
+    static func periodStatus(_ status: PeriodStatus) -> Components.Schemas.Period.StatusPayload {
+        switch status {
+        case .open: .open
+        case .finalized: .finalized
+        }
+    }
+
+    static func rankingStatus(_ status: PeriodStatus) -> Components.Schemas.ScoreRanking.StatusPayload {
+        switch status {
+        case .open: .open
+        case .finalized: .finalized
+        }
     }
 
     static func period(_ record: PeriodRecord) -> Components.Schemas.Period {
         .init(
             code: record.code, scheme: record.schemeCode, schemeVersion: record.schemeVersion,
-            status: record.status == .open ? .open : .finalized, revision: record.revision,
-            jurisdictions: record.jurisdictions,
+            status: periodStatus(record.status), revision: record.revision, jurisdictions: record.jurisdictions,
             transitions: record.transitions.map {
-                .init(
-                    revision: $0.revision, action: .init(rawValue: $0.action) ?? .opened, reason: $0.reason,
-                    actor: $0.actor, at: $0.at)
+                guard
+                    let action = Components.Schemas.Period.TransitionsPayloadPayload.ActionPayload(rawValue: $0.action)
+                else { preconditionFailure("period \(record.code) has a transition \($0.action)") }
+                return .init(revision: $0.revision, action: action, reason: $0.reason, actor: $0.actor, at: $0.at)
             })
     }
 

@@ -6,33 +6,21 @@ import EcoFundStore
 import Foundation
 import OpenAPIRuntime
 
-/// The auditors' view of the log: events, checkpoints, the public key and proofs (auditor and admin only).
+/// The auditors' view of the log: events, checkpoints, the public key and proofs. Translation only: who may read
+/// them is ``AuditLog``'s to decide.
 extension Handlers {
-    private func requireAuditor() throws {
-        try RequestScope.caller().require(.auditor, .admin, to: "read the audit log")
-    }
-
     func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
-        try requireAuditor()
-        let limit = input.query.limit ?? 100
-        guard (1...AuditLog.pageLimitMax).contains(limit) else {
-            throw ValidationError(.invalidValue, at: "limit", "must be 1 to \(AuditLog.pageLimitMax)")
+        let page = try await auditLog.entries(
+            after: input.query.after, limit: input.query.limit, by: try RequestScope.caller())
+        let items = page.entries.map {
+            Components.Schemas.AuditEventList.ItemsPayloadPayload(
+                index: $0.index, event: $0.canonical, leafHash: $0.leafHash.hex)
         }
-        let entries = try await auditLog.entries(after: input.query.after, limit: limit)
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        items: entries.map { .init(index: $0.index, event: $0.canonical, leafHash: $0.leafHash.hex) },
-                        nextAfter: entries.count == limit ? entries.last?.index : nil))))
+        return .ok(.init(body: .json(.init(items: items, nextAfter: page.nextAfter))))
     }
 
     func getCheckpoint(_ input: Operations.GetCheckpoint.Input) async throws -> Operations.GetCheckpoint.Output {
-        try requireAuditor()
-        guard let checkpoint = try await auditLog.latestCheckpoint() else {
-            throw StoreError(
-                .notFound, "the log has no checkpoint yet; the sealer signs one within a second of starting")
-        }
+        let checkpoint = try await auditLog.latestCheckpoint(by: try RequestScope.caller())
         return .ok(
             .init(
                 body: .json(
@@ -42,11 +30,7 @@ extension Handlers {
     }
 
     func getPublicKey(_ input: Operations.GetPublicKey.Input) async throws -> Operations.GetPublicKey.Output {
-        try requireAuditor()
-        guard let raw = signingPublicKey, let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
-        else {
-            throw StoreError(.notFound, "this server has no signing key (ECOFUND_SIGNING_KEY)")
-        }
+        let publicKey = try auditLog.publicKey(by: try RequestScope.caller())
         return .ok(
             .init(
                 body: .json(
@@ -58,23 +42,21 @@ extension Handlers {
     func getInclusionProof(_ input: Operations.GetInclusionProof.Input) async throws
         -> Operations.GetInclusionProof.Output
     {
-        try requireAuditor()
         let (leaf, proof, root) = try await auditLog.inclusionProof(
-            index: input.query.index, size: input.query.treeSize)
+            index: input.query.index, size: input.query.treeSize, by: try RequestScope.caller())
         return .ok(
             .init(
                 body: .json(
                     .init(
                         index: input.query.index, treeSize: input.query.treeSize, leafHash: leaf.hex,
-                        rootHash: root.hex,
-                        proof: proof.map(\.hex)))))
+                        rootHash: root.hex, proof: proof.map(\.hex)))))
     }
 
     func getConsistencyProof(_ input: Operations.GetConsistencyProof.Input) async throws
         -> Operations.GetConsistencyProof.Output
     {
-        try requireAuditor()
-        let proof = try await auditLog.consistencyProof(old: input.query.from, size: input.query.to)
+        let proof = try await auditLog.consistencyProof(
+            old: input.query.from, size: input.query.to, by: try RequestScope.caller())
         return .ok(.init(body: .json(.init(from: input.query.from, to: input.query.to, proof: proof.map(\.hex)))))
     }
 }
@@ -83,30 +65,16 @@ extension Handlers {
 /// the database is read only as fast as the client takes the bytes, and a client that goes away stops the export.
 extension Handlers {
     func getAuditExport(_ input: Operations.GetAuditExport.Input) async throws -> Operations.GetAuditExport.Output {
-        try RequestScope.caller().require(.auditor, to: "export the books")
-        guard let exportDatabaseURL else {
-            throw StoreError(.unavailable, "this server was started without a database URL")
-        }
-        let from = try input.query.from.map { try CalendarDate(parsing: $0, at: "from") }
-        let to = try input.query.to.map { try CalendarDate(parsing: $0, at: "to") }
-        let publicKey = try signingPublicKey.map { try Curve25519.Signing.PublicKey(rawRepresentation: $0) }
-        // Open before answering: a refused export is a problem response, not a broken download.
-        let exporter = try await AuditExporter.open(
-            exportDatabaseURL, from: from ?? CalendarDate.exportStart, to: to ?? CalendarDate.exportEnd,
-            publicKey: publicKey)
-        let body = HTTPBody(
-            ExportStream(exporter: exporter), length: .unknown, iterationBehavior: .single)
+        let range = try DateRange(parsingFrom: input.query.from, to: input.query.to)
+        // Opened before answering: a refused export is a problem response, not a broken download.
+        let snapshot = try await auditLog.openExport(range, by: try RequestScope.caller())
+        let exporter = AuditExporter(snapshot)
+        let body = HTTPBody(ExportStream(exporter: exporter), length: .unknown, iterationBehavior: .single)
         return .ok(
             .init(
                 headers: .init(contentDisposition: "attachment; filename=\"\(exporter.fileName)\""),
                 body: .applicationZip(body)))
     }
-}
-
-extension CalendarDate {
-    /// The ends of an export that names no range: every value date the books accept.
-    static var exportStart: CalendarDate { try! CalendarDate(parsing: "\(yearRange.lowerBound)-01-01", at: "from") }
-    static var exportEnd: CalendarDate { try! CalendarDate(parsing: "\(yearRange.upperBound)-12-31", at: "to") }
 }
 
 /// The archive as an async sequence of chunks. The export runs in a task that starts when the body is first read

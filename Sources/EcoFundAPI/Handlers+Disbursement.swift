@@ -11,15 +11,15 @@ extension Handlers {
         let caller = try RequestScope.caller()
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
         let published = try await disbursements.publish(
-            Wire.ruleDocument(body), by: caller, idempotencyKey: input.headers.idempotencyKey)
+            Wire.ruleDocument(body), by: caller, idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .created(.init(body: .json(Wire.rule(published.value))))
     }
 
     func getAllocationRule(_ input: Operations.GetAllocationRule.Input) async throws
         -> Operations.GetAllocationRule.Output
     {
-        _ = try RequestScope.caller()
-        return .ok(.init(body: .json(.init(items: try await disbursements.rules(input.path.code).map(Wire.rule)))))
+        let versions = try await disbursements.rules(input.path.code, by: try RequestScope.caller())
+        return .ok(.init(body: .json(.init(items: versions.map(Wire.rule)))))
     }
 
     func previewAllocation(_ input: Operations.PreviewAllocation.Input) async throws
@@ -47,25 +47,21 @@ extension Handlers {
         let pool = try body.pool.map { (pool) throws(ValidationError) in
             try Money.positive(parsing: pool.amount, at: "/pool/amount")
         }
-        let valueDate = try Wire.date(body.valueDate, at: "/valueDate") ?? today()
         let run = try await disbursements.propose(
-            rule: body.rule, version: body.version, pool: pool, valueDate: valueDate, by: caller,
-            idempotencyKey: input.headers.idempotencyKey)
+            rule: body.rule, version: body.version, pool: pool,
+            valueDate: try Wire.date(body.valueDate, at: "/valueDate"),
+            by: caller, idempotencyKey: try IdempotencyKey(input.headers.idempotencyKey))
         return .created(.init(body: .json(Wire.run(run.value))))
     }
 
     func listRuns(_ input: Operations.ListRuns.Input) async throws -> Operations.ListRuns.Output {
-        _ = try RequestScope.caller()
-        let limit = input.query.limit ?? 20
-        guard (1...DisbursementService.listLimitMax).contains(limit) else {
-            throw ValidationError(.invalidValue, at: "limit", "must be 1 to \(DisbursementService.listLimitMax)")
-        }
-        return .ok(.init(body: .json(.init(items: try await disbursements.runs(limit: limit).map(Wire.run)))))
+        let runs = try await disbursements.runs(limit: input.query.limit, by: try RequestScope.caller())
+        return .ok(.init(body: .json(.init(items: runs.map(Wire.run)))))
     }
 
     func getRun(_ input: Operations.GetRun.Input) async throws -> Operations.GetRun.Output {
-        _ = try RequestScope.caller()
-        return .ok(.init(body: .json(Wire.run(try await disbursements.run(try Wire.id(input.path.id))))))
+        let run = try await disbursements.run(try Wire.id(input.path.id), by: try RequestScope.caller())
+        return .ok(.init(body: .json(Wire.run(run))))
     }
 
     func approveRun(_ input: Operations.ApproveRun.Input) async throws -> Operations.ApproveRun.Output {
@@ -103,11 +99,10 @@ extension Handlers {
     func confirmPayment(_ input: Operations.ConfirmPayment.Input) async throws -> Operations.ConfirmPayment.Output {
         let caller = try RequestScope.caller()
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
-        try Jurisdiction.validateCode(body.recipient, at: "/recipient")
         let run = try await disbursements.confirmPayment(
             try Wire.id(input.path.id), recipient: body.recipient, bankReference: body.bankReference,
-            valueDate: try Wire.date(body.valueDate, at: "/valueDate") ?? today(), by: caller,
-            idempotencyKey: input.headers.idempotencyKey)
+            valueDate: try Wire.date(body.valueDate, at: "/valueDate"), by: caller,
+            idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .ok(.init(body: .json(Wire.run(run.value))))
     }
 
@@ -116,7 +111,7 @@ extension Handlers {
     {
         let caller = try RequestScope.caller()
         let run = try await disbursements.transition(
-            try Wire.id(id), action, reason: reason, by: caller, idempotencyKey: key)
+            try Wire.id(id), action, reason: reason, by: caller, idempotencyKey: try IdempotencyKey.parse(key))
         return Wire.run(run.value)
     }
 }
@@ -133,22 +128,26 @@ extension Wire {
             maxShareOfTranche: body.maxShareOfTranche, missingScore: body.missingScore?.rawValue)
     }
 
+    /// A stored rule document on the wire. It was checked when it was published, so a pool kind, factor key or
+    /// missing-score rule the wire does not know is a broken store, not a value to hide.
     static func ruleDocument(_ document: RuleDocument) -> Components.Schemas.RuleDocument {
-        .init(
+        typealias Wired = Components.Schemas.RuleDocument
+        func known<Value: RawRepresentable<String>>(_ text: String, _ what: String) -> Value {
+            guard let value = Value(rawValue: text) else {
+                preconditionFailure("rule \(document.code) has \(what) \(text), which publishing does not allow")
+            }
+            return value
+        }
+        return .init(
             code: document.code, title: document.title,
             pool: .init(
-                kind: .init(rawValue: document.pool.kind) ?? .fixed, amount: document.pool.amount,
-                share: document.pool.share),
+                kind: known(document.pool.kind, "pool kind"), amount: document.pool.amount, share: document.pool.share),
             tranches: document.tranches.map { .init(name: $0.name, share: $0.share, recipients: $0.recipients) },
-            factors: document.factors.compactMap { factor in
-                Components.Schemas.RuleDocument.FactorsPayloadPayload.KeyPayload(rawValue: factor.key).map {
-                    .init(key: $0, weight: factor.weight)
-                }
-            },
+            factors: document.factors.map { .init(key: known($0.key, "factor"), weight: $0.weight) },
             assessmentPeriod: document.assessmentPeriod,
             scoreBands: document.scoreBands?.map { .init(minScore: $0.minScore, multiplier: $0.multiplier) },
             maxShareOfTranche: document.maxShareOfTranche,
-            missingScore: document.missingScore.flatMap { .init(rawValue: $0) })
+            missingScore: document.missingScore.map { known($0, "missingScore") })
     }
 
     static func rule(_ record: RuleRecord) -> Components.Schemas.Rule {
@@ -185,7 +184,7 @@ extension Wire {
     static func run(_ run: DisbursementRun) -> Components.Schemas.Run {
         .init(
             id: run.id.uuidString.lowercased(), rule: run.rule, ruleVersion: run.ruleVersion,
-            status: .init(rawValue: run.status.rawValue) ?? .proposed, valueDate: run.valueDate.description,
+            status: runStatus(run.status), valueDate: run.valueDate.description,
             available: money(Money(fen: run.snapshot.inputs.availableFen)), allocated: money(run.allocated),
             period: run.snapshot.period, periodRevision: run.snapshot.periodRevision, inputsRevised: run.inputsRevised,
             allocation: allocation(run.allocation), proposedBy: run.proposedBy, postedEntryId: run.postedEntryID,
@@ -197,5 +196,16 @@ extension Wire {
                     recipient: $0.recipient, amount: money($0.amount), bankReference: $0.bankReference,
                     entryId: $0.entryID, confirmedBy: $0.confirmedBy, confirmedAt: $0.confirmedAt)
             })
+    }
+
+    static func runStatus(_ status: RunStatus) -> Components.Schemas.Run.StatusPayload {
+        switch status {
+        case .proposed: .proposed
+        case .approved: .approved
+        case .posted: .posted
+        case .paid: .paid
+        case .rejected: .rejected
+        case .cancelled: .cancelled
+        }
     }
 }

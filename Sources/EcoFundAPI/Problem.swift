@@ -35,24 +35,15 @@ struct Problem: Error, Sendable, Equatable {
     /// Whether the server is at fault (and the log must say more than the response does).
     var isServerFault: Bool { status.kind == .serverError }
 
-    /// Maps any error to its problem. Unknown errors are a 500 that says nothing about their cause.
+    /// Maps any error to its problem: an error of this system describes its own (``ProblemDescribing``); the
+    /// frameworks' errors are described here. Unknown errors are a 500 that says nothing about their cause.
     init(error: any Error) {
         switch error {
         case let problem as Problem:
             self = problem
-        case let error as ValidationError:
-            self.init(.unprocessableContent, error.code.rawValue, error.detail, pointer: error.pointer)
-        case is AuthenticationError:
-            // Which of missing, wrong, expired or revoked goes to the log, not to the caller.
-            self.init(.unauthorized, "unauthenticated", "a valid bearer token is required")
-        case let error as AuthorizationError:
-            self.init(.forbidden, "forbidden", error.detail)
-        case let error as MakerCheckerError:
-            self.init(.forbidden, "maker-checker", error.detail)
-        case let error as AllocationError:
-            self.init(.unprocessableContent, "allocation-infeasible", error.detail, pointer: error.pointer)
-        case let error as StoreError:
-            self.init(storeError: error)
+        case let error as any ProblemDescribing:
+            let facts = error.problem
+            self.init(HTTPResponse.Status(code: facts.status), facts.kind, facts.detail, pointer: facts.pointer)
         case let error as DecodingError:
             self.init(decodingError: error)
         case let error as ServerError:
@@ -67,30 +58,18 @@ struct Problem: Error, Sendable, Equatable {
         }
     }
 
-    private init(storeError error: StoreError) {
-        let status: HTTPResponse.Status =
-            switch error.code {
-            case .notFound: .notFound
-            case .conflict, .fundInsufficient: .conflict
-            case .idempotencyKeyReused: .unprocessableContent
-            case .preconditionFailed: .preconditionFailed
-            case .unavailable: .serviceUnavailable
-            default: .internalServerError
-            }
-        self.init(status, error.code.rawValue, error.detail)
-    }
-
     private init(serverError error: ServerError) {
         let underlying = error.underlyingError
-        if underlying is ValidationError || underlying is StoreError || underlying is AuthorizationError
-            || underlying is AuthenticationError || underlying is DecodingError || underlying is Problem
-            || underlying is MakerCheckerError || underlying is AllocationError || underlying is CancellationError
+        if underlying is any ProblemDescribing || underlying is DecodingError || underlying is Problem
+            || underlying is CancellationError
         {
             self.init(error: underlying)
         } else if error.httpStatus.kind == .clientError {
-            // The runtime's own request checks (content type, missing header or body): its description is ours
-            // to show, since it speaks only of the request.
-            self.init(error.httpStatus, Self.kind(of: error.httpStatus), error.causeDescription)
+            // The runtime's own request checks (content type, a required header, parameter or body missing): its
+            // description is ours to show, since it speaks only of the request, and it names what is missing.
+            self.init(
+                error.httpStatus, Self.kind(of: error.httpStatus), error.causeDescription,
+                pointer: Self.missingParameter(in: "\(error.underlyingError)"))
         } else {
             self.init(error: underlying)
         }
@@ -125,6 +104,20 @@ struct Problem: Error, Sendable, Equatable {
         @unknown default:
             self.init(.unprocessableContent, "invalid-body", "the body does not match the operation's schema")
         }
+    }
+
+    /// The parameter a runtime refusal names as missing (an `Idempotency-Key` the spec requires, say), from the
+    /// runtime's descriptions "…header field named 'X' is missing." and "Missing required … parameter named: X".
+    static func missingParameter(in description: String) -> String? {
+        if let start = description.range(of: "header field named '"),
+            let end = description[start.upperBound...].firstIndex(of: "'")
+        {
+            return String(description[start.upperBound..<end])
+        }
+        if description.hasPrefix("Missing required"), let start = description.range(of: "named: ") {
+            return String(description[start.upperBound...])
+        }
+        return nil
     }
 
     /// RFC 6901 pointer of a coding path: `/tranches/1/share`.

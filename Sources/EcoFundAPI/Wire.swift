@@ -18,18 +18,10 @@ enum Wire {
         return id
     }
 
-    static func limit(_ limit: Int?) throws(ValidationError) -> Int {
-        guard let limit else { return LedgerService.pageLimitDefault }
-        guard (1...LedgerService.pageLimitMax).contains(limit) else {
-            throw ValidationError(.invalidValue, at: "limit", "must be 1 to \(LedgerService.pageLimitMax)")
-        }
-        return limit
-    }
-
     static func jurisdiction(_ jurisdiction: Jurisdiction) -> Components.Schemas.Jurisdiction {
         .init(
             code: jurisdiction.code, name: jurisdiction.name, nameZh: jurisdiction.nameZh,
-            level: jurisdiction.level == .province ? .province : .city, parent: jurisdiction.parent,
+            level: level(jurisdiction.level), parent: jurisdiction.parent,
             population: jurisdiction.population.description, ecologicalArea: jurisdiction.ecologicalArea.description,
             envSpendingPerCapita: jurisdiction.envSpendingPerCapita.description)
     }
@@ -37,12 +29,25 @@ enum Wire {
     static func jurisdiction(code: String, _ body: Components.Schemas.JurisdictionInput) throws(ValidationError)
         -> Jurisdiction
     {
-        try Jurisdiction.validateCode(code, at: "code")
-        return Jurisdiction(
-            code: code, name: body.name, nameZh: body.nameZh, level: body.level == .province ? .province : .city,
+        Jurisdiction(
+            code: code, name: body.name, nameZh: body.nameZh, level: level(body.level),
             parent: body.parent, population: try ExactDecimal(parsing: body.population, at: "/population"),
             ecologicalArea: try ExactDecimal(parsing: body.ecologicalArea, at: "/ecologicalArea"),
             envSpendingPerCapita: try ExactDecimal(parsing: body.envSpendingPerCapita, at: "/envSpendingPerCapita"))
+    }
+
+    static func level(_ level: Jurisdiction.Level) -> Components.Schemas.Jurisdiction.LevelPayload {
+        switch level {
+        case .province: .province
+        case .city: .city
+        }
+    }
+
+    static func level(_ level: Components.Schemas.JurisdictionInput.LevelPayload) -> Jurisdiction.Level {
+        switch level {
+        case .province: .province
+        case .city: .city
+        }
     }
 
     static func accountType(_ kind: AccountCode.Kind) -> Components.Schemas.Account._TypePayload {
@@ -85,7 +90,7 @@ enum Wire {
             asOf: trial.asOf?.description,
             rows: trial.rows.map {
                 .init(
-                    code: $0.code, _type: .init(rawValue: $0.kind.rawValue)!, debit: money($0.debit),
+                    code: $0.code, _type: trialBalanceType($0.kind), debit: money($0.debit),
                     credit: money($0.credit))
             },
             totalDebit: money(trial.totalDebit), totalCredit: money(trial.totalCredit), balanced: trial.isBalanced)
@@ -93,7 +98,28 @@ enum Wire {
 
     static func token(_ token: IssuedToken) -> Components.Schemas.Token {
         .init(
-            id: token.id.uuidString.lowercased(), subject: token.subject, role: .init(rawValue: token.role.rawValue)!,
+            id: token.id.uuidString.lowercased(), subject: token.subject, role: role(token.role),
             jurisdiction: token.jurisdiction, expiresAt: token.expiresAt, token: token.token)
+    }
+
+    static func trialBalanceType(_ kind: AccountCode.Kind)
+        -> Components.Schemas.TrialBalance.RowsPayloadPayload._TypePayload
+    {
+        switch kind {
+        case .asset: .asset
+        case .liability: .liability
+        case .revenue: .revenue
+        case .expense: .expense
+        }
+    }
+
+    static func role(_ role: Role) -> Components.Schemas.Token.RolePayload {
+        switch role {
+        case .finance: .finance
+        case .approver: .approver
+        case .assessor: .assessor
+        case .auditor: .auditor
+        case .admin: .admin
+        }
     }
 }

@@ -33,11 +33,9 @@ public struct Jurisdiction: Hashable, Sendable, Codable {
         self.envSpendingPerCapita = envSpendingPerCapita
     }
 
-    /// Checks a code: lower-case pinyin letters, digits and dashes, 2 to 40 characters.
+    /// Checks a code: lower-case pinyin letters, digits and dashes, 2 to 40 characters (``CodePattern/jurisdiction``).
     public static func validateCode(_ code: String, at pointer: String) throws(ValidationError) {
-        guard (2...40).contains(code.count), code.first?.isLowercase == true,
-            code.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" })
-        else {
+        guard CodePattern.jurisdiction.matches(code) else {
             throw ValidationError(.invalidValue, at: pointer, "must be a lower-case pinyin code such as \"hebei\"")
         }
     }

@@ -1,5 +1,5 @@
 /// CRC-32 as ZIP uses it (ISO 3309, polynomial 0xEDB88320, reflected), eight bytes per step ("slicing-by-8").
-struct CRC32 {
+public struct CRC32 {
     private static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for byte in 0..<256 {
@@ -18,7 +18,9 @@ struct CRC32 {
 
     private var state: UInt32 = 0xFFFF_FFFF
 
-    var value: UInt32 { ~state }
+    public init() {}
+
+    public var value: UInt32 { ~state }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var crc = state
@@ -46,7 +48,7 @@ struct CRC32 {
         state = crc
     }
 
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 }

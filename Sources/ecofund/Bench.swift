@@ -1,6 +1,8 @@
 import ArgumentParser
+import EcoFundAudit
 import EcoFundCore
 import EcoFundExport
+import EcoFundStore
 import Foundation
 
 /// Micro-benchmarks of pure code, run by `Scripts/bench.sh` on a release build. Not a test: it measures.
@@ -92,16 +94,8 @@ struct Bench: AsyncParsableCommand {
         var directory: String
 
         func run() {
-            print("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;")
-            print(
-                "SELECT set_config('ecofund.export_from', '2000-01-01', true), set_config('ecofund.export_to', '2100-12-31', true);"
-            )
-            for (name, query) in AuditExporter.csvQueries {
-                let line = query.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                    .joined(separator: " ")
-                print("\\copy (\(line)) to '\(directory)/\(name)' with (format csv, header true)")
-            }
-            print("COMMIT;")
+            let files = ExportFormat.files.filter(\.isCSV).map { (table: AuditExporter.table($0), name: $0.name) }
+            print(ExportBaseline.psqlScript(directory: directory, files: files))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import EcoFundAudit
 import EcoFundCore
 import EcoFundExport
 import Foundation

@@ -120,7 +120,8 @@ import Testing
         #expect(objects[0]["server"] as? String == "a")
         #expect(objects[0]["request_id"] == nil)
         let time = try #require(objects[0]["time"] as? String)
-        #expect(time.count == 24 && time.hasSuffix("Z"), "\(time)")
+        // UTCTime's form: 2026-12-01T09:30:00.123456Z.
+        #expect(time.count == 27 && time.hasSuffix("Z") && time.dropFirst(19).hasPrefix("."), "\(time)")
         #expect(objects[1]["message"] as? String == "two\nlines \"quoted\"")
         #expect(objects[1]["request_id"] as? String == "req-1")
         #expect(objects[1]["status"] as? String == "503")

@@ -1,4 +1,5 @@
 import Crypto
+import EcoFundAudit
 import EcoFundCore
 import EcoFundExport
 import EcoFundStore
@@ -51,12 +52,38 @@ import ZIPFoundation
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).zip")
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
-        let exporter = try await AuditExporter.open(
-            database.appURL, from: try CalendarDate(parsing: from, at: "from"),
-            to: try CalendarDate(parsing: to, at: "to"), publicKey: key.publicKey)
-        try await exporter.write { try handle.write(contentsOf: $0) }
+        try await database.withApp { app in
+            let log = AuditLog(database: app, exportDatabaseURL: database.appURL, publicKey: key.publicKey)
+            let snapshot = try await log.openExport(
+                try DateRange(parsingFrom: from, to: to), by: try await Self.auditor(database))
+            try await AuditExporter(snapshot).write { try handle.write(contentsOf: $0) }
+        }
         try handle.close()
         return url
+    }
+
+    /// An auditor of the test's books, as the services know callers. Made once (its user and token are events,
+    /// which are sealed before it is handed out, so that an export right after does not wait for them).
+    static func auditor(_ database: TestDatabase) async throws -> Principal {
+        let subject = "sun.auditor"
+        let existing = try await database.withOwner { owner in
+            try await owner.read { connection in
+                for try await id in try await connection.query(
+                    "SELECT id FROM users WHERE subject = \(subject)", logger: owner.logger
+                ).decode(UUID.self) { return Optional(id) }
+                return nil
+            }
+        }
+        if let existing { return Principal(userID: existing, subject: subject, role: .auditor, jurisdiction: nil) }
+        let principal = try await database.principal(.auditor, subject: subject)
+        try await seal(database)
+        return principal
+    }
+
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc = CRC32()
+        crc.update(bytes)
+        return crc.value
     }
 
     static func verify(_ url: URL, key: Curve25519.Signing.PublicKey = key.publicKey, older: Checkpoint? = nil)
@@ -95,7 +122,7 @@ import ZIPFoundation
     /// The manifest with the SHA-256 and size of `name` brought in line with its new content, as a careful forger
     /// would do.
     static func updateManifest(_ files: inout [String: Data], for name: String) throws {
-        let manifest = try JSONDecoder().decode(ExportManifest.self, from: files[ExportFormat.manifest]!)
+        let manifest = try JSONDecoder().decode(ExportManifest.self, from: files[ExportFormat.File.manifest.name]!)
         let data = files[name]!
         let updated = ExportManifest(
             exportedAt: manifest.exportedAt, from: manifest.from, to: manifest.to, complete: manifest.complete,
@@ -104,7 +131,7 @@ import ZIPFoundation
                 $0.name == name
                     ? .init(name: name, bytes: Int64(data.count), sha256: Array(SHA256.hash(data: data)).hex) : $0
             })
-        files[ExportFormat.manifest] = try JSONEncoder().encode(updated)
+        files[ExportFormat.File.manifest.name] = try JSONEncoder().encode(updated)
     }
 
     static func replace(_ files: inout [String: Data], _ name: String, _ old: String, _ new: String) {
@@ -144,19 +171,20 @@ import ZIPFoundation
             #expect(report.failures == [])
             #expect(report.verified)
             let files = try Self.files(url)
-            #expect(Set(files.keys) == Set(ExportFormat.files + [ExportFormat.manifest]))
+            #expect(Set(files.keys) == Set(ExportFormat.File.allCases.map(\.name)))
             // CSV for Excel: byte order mark, CR LF, a header row.
-            let lines = try #require(files[ExportFormat.journalLines])
+            let lines = try #require(files[ExportFormat.File.journalLines.name])
             #expect(Array(lines.prefix(3)) == ExportFormat.byteOrderMark)
             #expect(
                 String(decoding: lines.dropFirst(3), as: UTF8.self).hasPrefix(
                     "entry_id,line_no,account,side,amount\r\n"))
             // events.jsonl holds exactly the bytes the log hashed: each line's leaf hash is the stored one.
-            let events = try #require(files[ExportFormat.events]).split(separator: UInt8(ascii: "\n")).map {
+            let events = try #require(files[ExportFormat.File.events.name]).split(separator: UInt8(ascii: "\n")).map {
                 Array($0)
             }
+            let auditor = try await Self.auditor(database)
             let stored = try await database.withApp { app in
-                try await AuditLog(database: app).entries(after: nil, limit: 1000)
+                try await AuditLog(database: app).entries(after: nil, limit: 1000, by: auditor).entries
             }
             #expect(events.count == stored.count && !events.isEmpty)
             for (line, entry) in zip(events, stored) {
@@ -164,10 +192,10 @@ import ZIPFoundation
                 #expect(String(decoding: line, as: UTF8.self) == entry.canonical)
             }
             // The report shows the fund statement and the chart.
-            let page = String(decoding: try #require(files[ExportFormat.report]), as: UTF8.self)
+            let page = String(decoding: try #require(files[ExportFormat.File.report.name]), as: UTF8.self)
             #expect(page.contains("<h2>Fund statement</h2>"))
             #expect(page.contains("<svg") && page.contains("Hebei") && page.contains("per resident"))
-            let runs = String(decoding: try #require(files[ExportFormat.runs]), as: UTF8.self)
+            let runs = String(decoding: try #require(files[ExportFormat.File.runs.name]), as: UTF8.self)
             #expect(runs.contains("jjj-annual"))
         }
     }
@@ -178,9 +206,10 @@ import ZIPFoundation
             #expect(Self.verify(url).failures == [])
             let files = try Self.files(url)
             let manifest = try JSONDecoder().decode(
-                ExportManifest.self, from: try #require(files[ExportFormat.manifest]))
+                ExportManifest.self, from: try #require(files[ExportFormat.File.manifest.name]))
             #expect(!manifest.complete)
-            let contributions = String(decoding: try #require(files[ExportFormat.contributions]), as: UTF8.self)
+            let contributions = String(
+                decoding: try #require(files[ExportFormat.File.contributions.name]), as: UTF8.self)
             #expect(!contributions.contains("2025-03-15"))
         }
     }
@@ -189,19 +218,19 @@ import ZIPFoundation
         try await Self.withDemoBooks { database in
             let url = try await Self.export(database)
             let line = try #require(
-                String(decoding: try Self.files(url)[ExportFormat.journalLines]!, as: UTF8.self)
+                String(decoding: try Self.files(url)[ExportFormat.File.journalLines.name]!, as: UTF8.self)
                     .components(separatedBy: "\r\n").first { $0.hasPrefix("1,1,") })
             let amount = String(try #require(line.split(separator: ",").last))
             let forged = line.replacingOccurrences(of: amount, with: "1" + amount)
             // As is: the manifest gives it away, and the entry no longer balances.
-            let plain = try Self.rewrite(url) { Self.replace(&$0, ExportFormat.journalLines, line, forged) }
+            let plain = try Self.rewrite(url) { Self.replace(&$0, ExportFormat.File.journalLines.name, line, forged) }
             Self.expectFailure(
                 Self.verify(plain), "journal_lines.csv does not match manifest.json", "journal entry 1 does not balance"
             )
             // With the manifest brought in line: the ledger still does not add up.
             let careful = try Self.rewrite(url) {
-                Self.replace(&$0, ExportFormat.journalLines, line, forged)
-                try Self.updateManifest(&$0, for: ExportFormat.journalLines)
+                Self.replace(&$0, ExportFormat.File.journalLines.name, line, forged)
+                try Self.updateManifest(&$0, for: ExportFormat.File.journalLines.name)
             }
             let report = Self.verify(careful)
             Self.expectFailure(report, "journal entry 1 does not balance", "account fund:cash")
@@ -213,11 +242,11 @@ import ZIPFoundation
         try await Self.withDemoBooks { database in
             let url = try await Self.export(database)
             func lines(_ files: [String: Data]) -> [Substring] {
-                String(decoding: files[ExportFormat.events]!, as: UTF8.self).split(separator: "\n")
+                String(decoding: files[ExportFormat.File.events.name]!, as: UTF8.self).split(separator: "\n")
             }
             func write(_ lines: [Substring], into files: inout [String: Data]) throws {
-                files[ExportFormat.events] = Data((lines.joined(separator: "\n") + "\n").utf8)
-                try Self.updateManifest(&files, for: ExportFormat.events)
+                files[ExportFormat.File.events.name] = Data((lines.joined(separator: "\n") + "\n").utf8)
+                try Self.updateManifest(&files, for: ExportFormat.File.events.name)
             }
             let removed = try Self.rewrite(url) { files in
                 var events = lines(files)
@@ -252,20 +281,21 @@ import ZIPFoundation
     @Test func aDroppedFileIsCaught() async throws {
         try await Self.withDemoBooks { database in
             let url = try await Self.export(database)
-            let dropped = try Self.rewrite(url) { $0[ExportFormat.payments] = nil }
+            let dropped = try Self.rewrite(url) { $0[ExportFormat.File.payments.name] = nil }
             Self.expectFailure(
                 Self.verify(dropped), "payments.csv is listed in manifest.json but missing from the archive")
             let unlisted = try Self.rewrite(url) { files in
-                files[ExportFormat.payments] = nil
-                let manifest = try JSONDecoder().decode(ExportManifest.self, from: files[ExportFormat.manifest]!)
-                files[ExportFormat.manifest] = try JSONEncoder().encode(
+                files[ExportFormat.File.payments.name] = nil
+                let manifest = try JSONDecoder().decode(
+                    ExportManifest.self, from: files[ExportFormat.File.manifest.name]!)
+                files[ExportFormat.File.manifest.name] = try JSONEncoder().encode(
                     ExportManifest(
                         exportedAt: manifest.exportedAt, from: manifest.from, to: manifest.to,
                         complete: manifest.complete, treeSize: manifest.treeSize,
-                        files: manifest.files.filter { $0.name != ExportFormat.payments }))
+                        files: manifest.files.filter { $0.name != ExportFormat.File.payments.name }))
             }
             Self.expectFailure(Self.verify(unlisted), "manifest.json does not list payments.csv")
-            let noManifest = try Self.rewrite(url) { $0[ExportFormat.manifest] = nil }
+            let noManifest = try Self.rewrite(url) { $0[ExportFormat.File.manifest.name] = nil }
             Self.expectFailure(Self.verify(noManifest), "manifest.json is missing")
         }
     }
@@ -274,14 +304,15 @@ import ZIPFoundation
         try await Self.withDemoBooks { database in
             let url = try await Self.export(database)
             let forged = try Self.rewrite(url) { files in
-                let shipped = try JSONDecoder().decode(ExportCheckpoint.self, from: files[ExportFormat.checkpoint]!)
+                let shipped = try JSONDecoder().decode(
+                    ExportCheckpoint.self, from: files[ExportFormat.File.checkpoint.name]!)
                 let resigned = try Checkpoint.sign(
                     treeSize: shipped.treeSize, root: [UInt8](hex: shipped.rootHash)!, issuedAt: shipped.issuedAt,
                     key: Self.otherKey)
-                files[ExportFormat.checkpoint] = try JSONEncoder().encode(
+                files[ExportFormat.File.checkpoint.name] = try JSONEncoder().encode(
                     ExportCheckpoint(
                         resigned, publicKey: Self.otherKey.publicKey.rawRepresentation.base64EncodedString()))
-                try Self.updateManifest(&files, for: ExportFormat.checkpoint)
+                try Self.updateManifest(&files, for: ExportFormat.File.checkpoint.name)
             }
             Self.expectFailure(Self.verify(forged), "checkpoint.json is not signed by the public key")
             // Without a trusted key the verifier can only use the one inside, and says so.
@@ -296,7 +327,7 @@ import ZIPFoundation
         try await Self.withDemoBooks { database in
             let first = try await Self.export(database)
             let older = try JSONDecoder().decode(
-                ExportCheckpoint.self, from: try #require(try Self.files(first)[ExportFormat.checkpoint])
+                ExportCheckpoint.self, from: try #require(try Self.files(first)[ExportFormat.File.checkpoint.name])
             ).checkpoint
             #expect(Self.verify(first, older: older).failures == [])
             try await Self.asSuperuser(
@@ -364,11 +395,15 @@ import ZIPFoundation
     /// refused as unavailable rather than written unproven.
     @Test func anExportWaitsForTheSealerAndRefusesWithoutIt() async throws {
         _ = try await TestDatabase.with { database in
+            // Making the auditor writes events (a user, a token) that no sealer will seal.
+            let auditor = try await database.principal(.auditor)
             let error = await #expect(throws: StoreError.self) {
-                _ = try await AuditExporter.open(
-                    database.appURL, from: try CalendarDate(parsing: "2025-01-01", at: "from"),
-                    to: try CalendarDate(parsing: "2025-12-31", at: "to"), publicKey: nil,
-                    sealWait: .milliseconds(300))
+                try await database.withApp { app in
+                    let log = AuditLog(
+                        database: app, exportDatabaseURL: database.appURL, exportSealWait: .milliseconds(300))
+                    _ = try await log.openExport(
+                        try DateRange(parsingFrom: "2025-01-01", to: "2025-12-31"), by: auditor)
+                }
             }
             #expect(error?.code == .unavailable)
             #expect(error?.detail.contains("not sealed yet") == true)
@@ -405,21 +440,21 @@ import ZIPFoundation
             let url = try await Self.export(database)
             #expect(Self.verify(url).failures == [])
             let manifest = try JSONDecoder().decode(
-                ExportManifest.self, from: try #require(try Self.files(url)[ExportFormat.manifest]))
+                ExportManifest.self, from: try #require(try Self.files(url)[ExportFormat.File.manifest.name]))
             #expect(manifest.treeSize > count)
         }
     }
 
     @Test func crc32MatchesTheCheckValue() {
         // The standard check value of CRC-32/ISO-HDLC over "123456789".
-        #expect(ExportFormat.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(ExportFormat.crc32([]) == 0)
+        #expect(Self.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Self.crc32([]) == 0)
     }
 
     @Test func csvFieldsWithQuotesCommasAndLineBreaksComeBackWhole() throws {
         let text = "\u{FEFF}a,b,c\r\n1,\"x, \"\"y\"\"\",\"line\r\nbreak\"\r\n2,,\"\"\r\n"
         #expect(
-            ExportFormat.csvRows(Array(text.utf8)) == [
+            CSVReader.rows(Array(text.utf8)) == [
                 ["a", "b", "c"], ["1", "x, \"y\"", "line\r\nbreak"], ["2", "", ""],
             ])
     }

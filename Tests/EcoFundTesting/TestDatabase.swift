@@ -66,6 +66,20 @@ public struct TestDatabase: Sendable {
         try await Database.withPool(ownerURL, connectionsMax: 4, logger: Self.logger, body)
     }
 
+    /// A caller of the services with `role`, a user of this database (made through a token, as people are).
+    public func principal(_ role: Role, subject: String? = nil, jurisdiction: String? = nil) async throws -> Principal {
+        try await withApp { app in
+            let service = TokenService(database: app)
+            let request = try TokenRequest(
+                subject: subject ?? "test.\(role.rawValue)\(jurisdiction.map { ".\($0)" } ?? "")",
+                role: role.rawValue, jurisdiction: jurisdiction, lifetimeDays: 1)
+            guard let token = try await service.bootstrap(request).token else {
+                preconditionFailure("a token just issued shows its secret")
+            }
+            return try await service.authenticate(token)
+        }
+    }
+
     private func drop(_ server: DatabaseURL) async throws {
         try await Self.admin(server) { connection in
             try await connection.query(

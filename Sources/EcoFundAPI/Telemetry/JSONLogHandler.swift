@@ -1,13 +1,8 @@
 import EcoFundCore
 import Foundation
 import Logging
-import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Writes each log record as one JSON object on one line of standard error: `time` (UTC, milliseconds), `level`,
+/// Writes each log record as one JSON object on one line of standard error: `time` (``UTCTime``), `level`,
 /// `logger`, `message`, `source`, `request_id` when the record was written while a request was handled, and the
 /// metadata, members in sorted order.
 ///
@@ -40,7 +35,7 @@ public struct JSONLogHandler: LogHandler {
         if let error = event.error { merged["error"] = .string(String(reflecting: error)) }
         merged["source"] = .string(event.source)
         var record = merged.mapValues(Self.json)
-        record["time"] = .string(Self.now())
+        record["time"] = .string(UTCTime.text(Date()))
         record["level"] = .string(event.level.rawValue)
         record["logger"] = .string(label)
         record["message"] = .string(event.message.description)
@@ -57,47 +52,11 @@ public struct JSONLogHandler: LogHandler {
         case .dictionary(let values): .object(values.mapValues(json))
         }
     }
-
-    /// Now, as `2026-11-27T09:30:00.123Z`.
-    static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + "\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
-    }
 }
 
 extension Logger.MetadataProvider {
     /// The id of the request being handled, if any (``RequestScope/requestID``).
     public static let requestID = Logger.MetadataProvider {
         RequestScope.requestID.map { ["request_id": .string($0)] } ?? [:]
-    }
-}
-
-/// Where log lines go: one `write` per line, under a lock, so lines from many threads never interleave.
-public final class LineWriter: Sendable {
-    private let sink: Mutex<@Sendable ([UInt8]) -> Void>
-
-    public init(_ sink: @escaping @Sendable ([UInt8]) -> Void) { self.sink = Mutex(sink) }
-
-    public func write(_ line: [UInt8]) { sink.withLock { $0(line) } }
-
-    public static let standardError = LineWriter { line in
-        line.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
     }
 }

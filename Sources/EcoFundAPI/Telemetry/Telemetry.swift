@@ -53,17 +53,17 @@ public final class Telemetry: Sendable {
             .set(Int64(database.usage.inUse.load(ordering: .relaxed)))
         gauge("ecofund_db_pool_waiting", "Requests waiting for a pooled connection now.")
             .set(Int64(database.usage.waiting.load(ordering: .relaxed)))
-        let figures = try? await databaseFigures()
+        let figures = try? await StoreFigures.read(database)
         gauge("ecofund_db_up", "1 when the database answered this scrape, else 0.").set(Int64(figures == nil ? 0 : 1))
         if let figures {
             gauge("ecofund_audit_unsealed_events", "Committed audit events the sealer has not yet added to the log.")
-                .set(figures.unsealed)
-            for (kind, count) in figures.entries {
+                .set(figures.unsealedEvents)
+            for (kind, count) in figures.entriesByKind.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 registry.makeGauge(
                     descriptor: Self.metric(
                         "ecofund_ledger_entries",
                         "Journal entries posted, by kind (counted in the database: the same on every server)."),
-                    labels: [("kind", kind)]
+                    labels: [("kind", kind.rawValue)]
                 ).set(count)
             }
         }
@@ -77,81 +77,5 @@ public final class Telemetry: Sendable {
     /// A metric's whole name (units included, as Prometheus names them) and its help text.
     static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
-    }
-
-    private struct Figures: Sendable {
-        var unsealed: Int64 = 0
-        var entries: [(String, Int64)] = []
-    }
-
-    private func databaseFigures() async throws -> Figures {
-        let logger = database.logger
-        return try await database.read { connection in
-            var figures = Figures()
-            let unsealed = try await connection.query(
-                PostgresQuery(unsafeSQL: AuditLog.unsealedCountSQL), logger: logger)
-            for try await count in unsealed.decode(Int64.self) { figures.unsealed = count }
-            let entries = try await connection.query(
-                "SELECT kind::text, count(*) FROM journal_entries GROUP BY kind ORDER BY kind", logger: logger)
-            for try await (kind, count) in entries.decode((String, Int64).self) {
-                figures.entries.append((kind, count))
-            }
-            return figures
-        }
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-}
-
-/// The outermost middleware: gives every request an id (the caller's `X-Request-Id` when it is a sensible one), puts
-/// it on every log line written while the request is handled and on the response, counts the request in
-/// ``Telemetry``, and writes one access-log line.
-struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
-
-    let telemetry: Telemetry
-    let logger: Logger
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
-        async throws -> Response
-    {
-        let id = request.headers[Self.header].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
-        let started = ContinuousClock.now
-        return try await RequestScope.$requestID.withValue(id) {
-            var status = 500
-            defer {
-                let duration = ContinuousClock.now - started
-                let route = context.endpointPath ?? "unmatched"
-                telemetry.record(
-                    method: request.method.rawValue, route: route, status: status, duration: duration)
-                if route != "/metrics" && route != "/healthz" && route != "/readyz" {
-                    logger.info(
-                        "request",
-                        metadata: [
-                            "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
-                            "duration_ms": "\(duration.nanoseconds / 1_000_000)",
-                        ])
-                }
-            }
-            var response = try await next(request, context)
-            status = response.status.code
-            response.headers[Self.header] = id
-            return response
-        }
-    }
-
-    /// An incoming id is kept when it is 1 to 64 characters of letters, digits, `-`, `_` and `.`; else a new one is
-    /// made (an id is written into logs, so it must not carry line breaks or quotes).
-    static func acceptable(_ value: String) -> String? {
-        guard (1...64).contains(value.count),
-            value.unicodeScalars.allSatisfy({
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
-            })
-        else { return nil }
-        return value
     }
 }

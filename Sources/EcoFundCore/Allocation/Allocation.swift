@@ -147,7 +147,7 @@ public struct Allocation: Hashable, Sendable, Codable {
 }
 
 /// Why an allocation cannot be computed from these inputs (422, naming the rule path or the recipient).
-public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertible, ProblemDescribing {
     public let pointer: String
     public let detail: String
 
@@ -157,4 +157,8 @@ public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { "\(pointer): \(detail)" }
+
+    public var problem: ProblemFacts {
+        ProblemFacts(status: 422, kind: "allocation-infeasible", detail: detail, pointer: pointer)
+    }
 }

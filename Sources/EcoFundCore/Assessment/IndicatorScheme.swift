@@ -81,9 +81,7 @@ public struct IndicatorScheme: Hashable, Sendable {
 
     /// Indicator codes are lower camel case ASCII, such as `pm25` or `forestCoverage`.
     public static func validateIndicatorCode(_ code: String, at pointer: String) throws(ValidationError) {
-        guard (1...40).contains(code.count), code.first?.isLowercase == true,
-            code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-        else {
+        guard CodePattern.indicator.matches(code) else {
             throw ValidationError(
                 .invalidValue, at: pointer, "must be 1 to 40 ASCII letters and digits, such as \"pm25\"")
         }

@@ -83,7 +83,8 @@ public enum PeriodStatus: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// An action a period's status does not allow (409).
-public struct PeriodTransitionError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct PeriodTransitionError: Error, Hashable, Sendable, CustomStringConvertible, ProblemDescribing {
     public let detail: String
     public var description: String { detail }
+    public var problem: ProblemFacts { ProblemFacts(status: 409, kind: "conflict", detail: detail) }
 }

@@ -49,22 +49,56 @@ public enum MerkleTree {
         }
     }
 
-    /// The root of a log read one leaf at a time, in O(log n) memory: the hashes of the perfect subtrees that make
+    /// The root of a log built one leaf at a time, in O(log n) memory: the hashes of the perfect subtrees that make
     /// up the leaves so far, largest first, are all it keeps. Gives the same root as ``root(_:)``.
+    ///
+    /// The verifier reads a whole log through one; the sealer resumes one from the stored right edge of the tree
+    /// (``init(count:frontier:)``) and stores the subtrees each new leaf completes, so both build the tree with this
+    /// code.
     public struct Accumulator: Sendable {
+        /// A perfect subtree that an append completed: the 2^level leaves from leaf `index × 2^level` on.
+        public struct Node: Hashable, Sendable {
+            public let level: Int
+            public let index: Int
+            public let hash: Digest32
+        }
+
         /// (height, hash) of each perfect subtree, left to right; heights strictly decrease.
         private var subtrees: [(height: Int, hash: Digest32)] = []
         public private(set) var count = 0
 
         public init() {}
 
-        public mutating func append(leafHash: Digest32) {
+        /// Resumes a log of `count` leaves from the hashes of its perfect subtrees, largest first: the ranges of
+        /// ``frontier(count:)``, in that order.
+        public init(count: Int, frontier: [Digest32]) {
+            let ranges = Self.frontier(count: count)
+            precondition(ranges.count == frontier.count, "a log of \(count) leaves has \(ranges.count) subtrees")
+            subtrees = zip(ranges, frontier).map { range, hash in (range.count.trailingZeroBitCount, hash) }
+            self.count = count
+        }
+
+        /// The leaf ranges of the perfect subtrees that make up a log of `count` leaves, largest first.
+        public static func frontier(count: Int) -> [Range<Int>] {
+            var ranges: [Range<Int>] = []
+            var start = 0
+            for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where count & (1 << level) != 0 {
+                ranges.append(start..<start + (1 << level))
+                start += 1 << level
+            }
+            return ranges
+        }
+
+        /// Appends a leaf; `completed` is told of every subtree of two or more leaves the leaf completes, smallest
+        /// first.
+        public mutating func append(leafHash: Digest32, completed: (Node) -> Void = { _ in }) {
             var height = 0
             var hash = leafHash
             while let last = subtrees.last, last.height == height {
                 subtrees.removeLast()
                 hash = MerkleTree.nodeHash(last.hash, hash)
                 height += 1
+                completed(Node(level: height, index: (count + 1) >> height - 1, hash: hash))
             }
             subtrees.append((height, hash))
             count += 1

@@ -40,7 +40,7 @@ public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// An action the run's status does not allow (409).
-public struct RunTransitionError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct RunTransitionError: Error, Hashable, Sendable, CustomStringConvertible, ProblemDescribing {
     public let action: RunStatus.Action
     public let status: RunStatus
 
@@ -53,6 +53,8 @@ public struct RunTransitionError: Error, Hashable, Sendable, CustomStringConvert
         default: "a \(status.rawValue) run cannot be \(action.pastTense)"
         }
     }
+
+    public var problem: ProblemFacts { ProblemFacts(status: 409, kind: "conflict", detail: description) }
 }
 
 extension RunStatus.Action {

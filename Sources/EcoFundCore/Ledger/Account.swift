@@ -56,6 +56,14 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The jurisdiction the account belongs to; nil for the fund's own cash.
+    public var jurisdiction: String? {
+        switch self {
+        case .fundCash: nil
+        case .contributions(let code), .disbursements(let code), .payable(let code): code
+        }
+    }
+
     /// Whether the balance may never go below zero (DESIGN.md invariant 3).
     public var isNonNegative: Bool {
         switch self {
@@ -112,17 +120,5 @@ public struct TrialBalance: Hashable, Sendable, Codable {
         self.rows = rows
         self.totalDebit = rows.reduce(Money.zero) { $0 + $1.debit }
         self.totalCredit = rows.reduce(Money.zero) { $0 + $1.credit }
-    }
-}
-
-extension CalendarDate: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        self = try CalendarDate(parsing: text, at: "")
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }

@@ -101,9 +101,7 @@ public struct CommitmentRequest: Hashable, Sendable, Codable {
         throws(ValidationError)
     {
         try Jurisdiction.validateCode(contributor, at: "/contributor")
-        guard CalendarDate.yearRange.contains(fiscalYear) else {
-            throw ValidationError(.invalidValue, at: "/fiscalYear", "must be a year between 2000 and 2100")
-        }
+        try CalendarDate.validateFiscalYear(fiscalYear, at: "/fiscalYear")
         try ContributionRequest.requireCNY(currency)
         try Text.validate(memo ?? "", at: "/memo", lengthMax: 500, allowEmpty: true)
         self.contributor = contributor

@@ -31,32 +31,27 @@ public struct TokenService: Sendable {
             return principal
         }
         let found = try await database.read { connection in
-            let rows = try await connection.query(
-                """
-                SELECT u.id, u.subject, u.role, u.jurisdiction, t.expires_at, t.revoked_at
-                  FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = \(ByteBuffer(bytes: hash))
-                """, logger: logger)
-            for try await row in rows.decode((UUID, String, String, String?, Date, Date?).self) { return Optional(row) }
-            return nil
+            try await TokenRepository.find(hash: hash, on: connection, logger: logger)
         }
-        guard let (userID, subject, role, jurisdiction, expiresAt, revokedAt) = found else {
-            throw AuthenticationError("unknown token")
+        guard let found else { throw AuthenticationError("unknown token") }
+        guard found.revokedAt == nil else { throw AuthenticationError("token of \(found.subject) was revoked") }
+        guard found.expiresAt > now else {
+            throw AuthenticationError("token of \(found.subject) expired at \(found.expiresAt)")
         }
-        guard revokedAt == nil else { throw AuthenticationError("token of \(subject) was revoked") }
-        guard expiresAt > now else { throw AuthenticationError("token of \(subject) expired at \(expiresAt)") }
-        guard let role = Role(rawValue: role) else {
-            preconditionFailure("user \(subject) has role \(role), which the schema does not allow")
+        guard let role = Role(rawValue: found.role) else {
+            preconditionFailure("user \(found.subject) has role \(found.role), which the schema does not allow")
         }
-        let principal = Principal(userID: userID, subject: subject, role: role, jurisdiction: jurisdiction)
-        recent.remember(hash, principal: principal, expiresAt: expiresAt, now: now)
+        let principal = Principal(
+            userID: found.userID, subject: found.subject, role: role, jurisdiction: found.jurisdiction)
+        recent.remember(hash, principal: principal, expiresAt: found.expiresAt, now: now)
         return principal
     }
 
     /// Issues a token for a user, creating the user on first use. A user keeps one role and jurisdiction.
-    public func issue(_ request: TokenRequest, by principal: Principal, idempotencyKey: String?) async throws
+    public func issue(_ request: TokenRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws
         -> Keyed<IssuedToken>
     {
-        try principal.require(.admin, to: "issue tokens")
+        try principal.authorize(.manageTokens)
         let secret = BearerToken.generate()
         let keyed = try await database.transaction { connection in
             try await Idempotency.run(
@@ -68,12 +63,7 @@ public struct TokenService: Sendable {
             }
         }
         guard !keyed.replayed else { return keyed }
-        let token = keyed.value
-        return Keyed(
-            value: IssuedToken(
-                id: token.id, subject: token.subject, role: token.role, jurisdiction: token.jurisdiction,
-                expiresAt: token.expiresAt, token: secret.text),
-            replayed: false)
+        return Keyed(value: keyed.value.revealing(secret), replayed: false)
     }
 
     /// The first admin token, from the command line, where there is no caller yet.
@@ -82,26 +72,18 @@ public struct TokenService: Sendable {
         let token = try await database.transaction { connection in
             try await Self.insert(request, secret: secret, actor: "cli", on: connection, logger: logger)
         }
-        return IssuedToken(
-            id: token.id, subject: token.subject, role: token.role, jurisdiction: token.jurisdiction,
-            expiresAt: token.expiresAt, token: secret.text)
+        return token.revealing(secret)
     }
 
     /// Revokes a token; revoking one that is already revoked changes nothing and is not an error.
     public func revoke(id: UUID, by principal: Principal) async throws {
-        try principal.require(.admin, to: "revoke tokens")
+        try principal.authorize(.manageTokens)
         try await database.transaction { connection in
-            let rows = try await connection.query(
-                "SELECT revoked_at FROM tokens WHERE id = \(id)", logger: logger)
-            var exists = false
-            var revoked = false
-            for try await revokedAt in rows.decode(Date?.self) {
-                exists = true
-                revoked = revokedAt != nil
+            guard let revoked = try await TokenRepository.isRevoked(id: id, on: connection, logger: logger) else {
+                throw StoreError(.notFound, "no token \(id)")
             }
-            guard exists else { throw StoreError(.notFound, "no token \(id)") }
             guard !revoked else { return }
-            try await connection.query("UPDATE tokens SET revoked_at = now() WHERE id = \(id)", logger: logger)
+            try await TokenRepository.revoke(id: id, on: connection, logger: logger)
             try await AuditRepository.record(
                 "token.revoked", actor: principal.subject, payload: ["id": id.uuidString], on: connection,
                 logger: logger)
@@ -115,63 +97,26 @@ public struct TokenService: Sendable {
         _ request: TokenRequest, secret: BearerToken, actor: String, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> IssuedToken {
-        let userID = try await user(for: request, actor: actor, on: connection, logger: logger)
+        let userID = try await UserService.ensure(
+            subject: request.subject, role: request.role, jurisdiction: request.jurisdiction, actor: actor,
+            on: connection, logger: logger)
         let id = UUID()
-        let rows = try await connection.query(
-            """
-            INSERT INTO tokens (id, user_id, token_hash, expires_at)
-            VALUES (\(id), \(userID), \(ByteBuffer(bytes: BearerToken.hash(secret.text))), now() + make_interval(days => \(Int32(request.lifetimeDays))))
-            RETURNING expires_at
-            """, logger: logger)
-        var expiresAt = Date()
-        for try await at in rows.decode(Date.self) { expiresAt = at }
+        let expiresAt = try await TokenRepository.insert(
+            id: id, userID: userID, hash: BearerToken.hash(secret.text), lifetimeDays: request.lifetimeDays,
+            on: connection, logger: logger)
         let issued = IssuedToken(
             id: id, subject: request.subject, role: request.role, jurisdiction: request.jurisdiction,
             expiresAt: expiresAt, token: nil)
         try await AuditRepository.record("token.issued", actor: actor, payload: issued, on: connection, logger: logger)
         return issued
     }
+}
 
-    private static func user(
-        for request: TokenRequest, actor: String, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> UUID {
-        if let jurisdiction = request.jurisdiction {
-            let rows = try await connection.query(
-                "SELECT 1 FROM jurisdictions WHERE code = \(jurisdiction)", logger: logger)
-            var known = false
-            for try await _ in rows { known = true }
-            guard known else {
-                throw ValidationError(.unknownReference, at: "/jurisdiction", "no jurisdiction \(jurisdiction)")
-            }
-        }
-        let newID = UUID()
-        try await connection.query(
-            """
-            INSERT INTO users (id, subject, role, jurisdiction) VALUES (\(newID), \(request.subject), \(request.role.rawValue), \(request.jurisdiction))
-            ON CONFLICT (subject) DO NOTHING
-            """, logger: logger)
-        let rows = try await connection.query(
-            "SELECT id, role, jurisdiction FROM users WHERE subject = \(request.subject)", logger: logger)
-        for try await (id, role, jurisdiction) in rows.decode((UUID, String, String?).self) {
-            guard role == request.role.rawValue, jurisdiction == request.jurisdiction else {
-                throw StoreError(
-                    .conflict,
-                    "user \(request.subject) is \(role)\(jurisdiction.map { " of \($0)" } ?? ""); a user keeps one role"
-                )
-            }
-            if id == newID {
-                try await AuditRepository.record(
-                    "user.created", actor: actor,
-                    payload: [
-                        "id": id.uuidString, "subject": request.subject, "role": role,
-                        "jurisdiction": jurisdiction ?? "",
-                    ],
-                    on: connection, logger: logger)
-            }
-            return id
-        }
-        preconditionFailure("user \(request.subject) vanished inside its own transaction")
+extension IssuedToken {
+    /// The same token with its secret, for the one response that shows it.
+    func revealing(_ secret: BearerToken) -> IssuedToken {
+        IssuedToken(
+            id: id, subject: subject, role: role, jurisdiction: jurisdiction, expiresAt: expiresAt, token: secret.text)
     }
 }
 

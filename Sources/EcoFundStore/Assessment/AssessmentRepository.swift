@@ -92,7 +92,7 @@ enum AssessmentRepository {
     }
 
     static func insertPeriod(
-        _ request: PeriodRequestFingerprint, by principal: Principal, on connection: PostgresConnection,
+        _ request: PeriodRequest, by principal: Principal, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
         let versions = try await schemes(
@@ -102,7 +102,7 @@ enum AssessmentRepository {
                 .unknownReference, at: "/scheme",
                 "no assessment scheme \(request.schemeCode)\(request.schemeVersion.map { " version \($0)" } ?? "")")
         }
-        let known = try await JurisdictionService.select(code: nil, on: connection, logger: logger).map(\.code)
+        let known = try await JurisdictionRepository.select(code: nil, on: connection, logger: logger).map(\.code)
         for (index, jurisdiction) in request.jurisdictions.enumerated() where !known.contains(jurisdiction) {
             throw ValidationError(.unknownReference, at: "/jurisdictions/\(index)", "no jurisdiction \(jurisdiction)")
         }

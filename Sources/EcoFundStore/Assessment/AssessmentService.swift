@@ -24,9 +24,9 @@ public struct AssessmentService: Sendable {
 
     /// Publishes a scheme as the next version of its code.
     public func createScheme(
-        _ scheme: IndicatorScheme, texts: [IndicatorTexts], by principal: Principal, idempotencyKey: String?
+        _ scheme: IndicatorScheme, texts: [IndicatorTexts], by principal: Principal, idempotencyKey: IdempotencyKey?
     ) async throws -> Keyed<SchemeRecord> {
-        try principal.require(.assessor, .admin, to: "define indicator schemes")
+        try principal.authorize(.defineSchemes)
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "createAssessmentScheme",
@@ -40,7 +40,8 @@ public struct AssessmentService: Sendable {
     }
 
     /// Every version of a scheme, oldest first.
-    public func schemeVersions(_ code: String) async throws -> [SchemeRecord] {
+    public func schemeVersions(_ code: String, by principal: Principal) async throws -> [SchemeRecord] {
+        try principal.authorize(.readBooks)
         let versions = try await database.read { connection in
             try await AssessmentRepository.schemes(code: code, version: nil, on: connection, logger: logger)
         }
@@ -48,27 +49,25 @@ public struct AssessmentService: Sendable {
         return versions
     }
 
-    /// Opens a period under a scheme version (the latest when `schemeVersion` is nil) for some jurisdictions.
-    public func createPeriod(
-        code: String, schemeCode: String, schemeVersion: Int?, jurisdictions: [String], by principal: Principal,
-        idempotencyKey: String?
-    ) async throws -> Keyed<PeriodRecord> {
-        try principal.require(.assessor, .admin, to: "open assessment periods")
-        let request = PeriodRequestFingerprint(
-            code: code, schemeCode: schemeCode, schemeVersion: schemeVersion, jurisdictions: jurisdictions)
+    /// Opens a period under a scheme version (the latest when the request names none) for some jurisdictions.
+    public func createPeriod(_ request: PeriodRequest, by principal: Principal, idempotencyKey: IdempotencyKey?)
+        async throws -> Keyed<PeriodRecord>
+    {
+        try principal.authorize(.openPeriods)
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "createAssessmentPeriod", request: request, principal: principal,
                 on: connection, logger: logger
             ) {
                 try await AssessmentRepository.insertPeriod(request, by: principal, on: connection, logger: logger)
-                return try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
+                return try await AssessmentRepository.requirePeriod(request.code, on: connection, logger: logger)
             }
         }
     }
 
-    public func period(_ code: String) async throws -> PeriodRecord {
-        try await database.read { connection in
+    public func period(_ code: String, by principal: Principal) async throws -> PeriodRecord {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
             try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
         }
     }
@@ -78,7 +77,7 @@ public struct AssessmentService: Sendable {
     public func putScore(
         period code: String, jurisdiction: String, _ input: ScoreInput, ifMatch: String?, by principal: Principal
     ) async throws -> (score: ScoreRecord, created: Bool) {
-        try principal.require(.assessor, .admin, to: "enter assessment scores")
+        try principal.authorize(.enterScores)
         return try await database.transaction { connection in
             let period = try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
             guard period.jurisdictions.contains(jurisdiction) else {
@@ -123,8 +122,9 @@ public struct AssessmentService: Sendable {
         }
     }
 
-    public func score(period: String, jurisdiction: String) async throws -> ScoreRecord {
-        try await database.read { connection in
+    public func score(period: String, jurisdiction: String, by principal: Principal) async throws -> ScoreRecord {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
             let record = try await AssessmentRepository.requirePeriod(period, on: connection, logger: logger)
             let scheme = try await AssessmentRepository.requireScheme(
                 record.schemeCode, version: record.schemeVersion, on: connection, logger: logger)
@@ -139,8 +139,9 @@ public struct AssessmentService: Sendable {
     }
 
     /// Every revision of a score, oldest first.
-    public func history(period: String, jurisdiction: String) async throws -> [ScoreRecord] {
-        try await database.read { connection in
+    public func history(period: String, jurisdiction: String, by principal: Principal) async throws -> [ScoreRecord] {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
             let record = try await AssessmentRepository.requirePeriod(period, on: connection, logger: logger)
             let scheme = try await AssessmentRepository.requireScheme(
                 record.schemeCode, version: record.schemeVersion, on: connection, logger: logger)
@@ -154,45 +155,45 @@ public struct AssessmentService: Sendable {
         }
     }
 
-    /// The period's current scores, best composite first (ties by jurisdiction code).
-    public func ranking(period: String) async throws -> (period: PeriodRecord, scores: [ScoreRecord]) {
-        try await database.read { connection in
+    /// The period's current scores, ranked (``RankedScore``).
+    public func ranking(period: String, by principal: Principal) async throws
+        -> (period: PeriodRecord, scores: [RankedScore])
+    {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
             let record = try await AssessmentRepository.requirePeriod(period, on: connection, logger: logger)
             let scheme = try await AssessmentRepository.requireScheme(
                 record.schemeCode, version: record.schemeVersion, on: connection, logger: logger)
             let scores = try await AssessmentRepository.scores(
                 period: period, jurisdiction: nil, latestOnly: true, scheme: scheme, on: connection, logger: logger)
-            let ranked = scores.sorted { lhs, rhs in
-                let (left, right) = (
-                    Rational(decimal: lhs.composite) ?? .zero, Rational(decimal: rhs.composite) ?? .zero
-                )
-                return left != right ? left > right : lhs.jurisdiction < rhs.jurisdiction
-            }
-            return (record, ranked)
+            return (record, RankedScore.rank(scores))
         }
     }
 
     /// Locks a period: scores can no longer be written, and disbursement rules may use it.
-    public func finalize(period code: String, by principal: Principal, idempotencyKey: String?) async throws
+    public func finalize(period code: String, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws
         -> Keyed<PeriodRecord>
     {
-        try await transition(code, action: .finalize, reason: nil, by: principal, idempotencyKey: idempotencyKey)
+        try principal.authorize(.finalizePeriods)
+        return try await transition(
+            code, action: .finalize, reason: nil, by: principal, idempotencyKey: idempotencyKey)
     }
 
     /// Reopens a finalized period, with a reason that is kept.
-    public func reopen(period code: String, reason: String, by principal: Principal, idempotencyKey: String?)
+    public func reopen(period code: String, reason: String, by principal: Principal, idempotencyKey: IdempotencyKey?)
         async throws -> Keyed<PeriodRecord>
     {
+        try principal.authorize(.reopenPeriods)
         try Text.validate(reason, at: "/reason", lengthMax: 500)
         return try await transition(
             code, action: .reopen, reason: reason, by: principal, idempotencyKey: idempotencyKey)
     }
 
     private func transition(
-        _ code: String, action: PeriodStatus.Action, reason: String?, by principal: Principal, idempotencyKey: String?
+        _ code: String, action: PeriodStatus.Action, reason: String?, by principal: Principal,
+        idempotencyKey: IdempotencyKey?
     ) async throws -> Keyed<PeriodRecord> {
-        try principal.require(.assessor, .admin, to: "\(action.rawValue) assessment periods")
-        return try await database.transaction { connection in
+        try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "\(action.rawValue):\(code)", request: ["reason": reason ?? ""],
                 principal: principal, on: connection, logger: logger
@@ -217,13 +218,6 @@ struct SchemeRequestFingerprint: Encodable, Sendable {
             SchemeRecord(scheme: scheme, texts: texts, createdBy: "", createdAt: Date(timeIntervalSince1970: 0))
             .indicators
     }
-}
-
-struct PeriodRequestFingerprint: Encodable, Sendable {
-    let code: String
-    let schemeCode: String
-    let schemeVersion: Int?
-    let jurisdictions: [String]
 }
 
 struct ScoreEvent: Encodable, Sendable {

@@ -4,22 +4,32 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The tamper-evident log in PostgreSQL: leaves, complete subtrees, checkpoints; proofs from stored subtrees.
+/// The auditors' view of the tamper-evident log: events, checkpoints, the public key, proofs from stored subtrees,
+/// and the export's snapshot. Reading the log takes ``Permission/readAuditLog``; exporting ``Permission/exportBooks``.
 public struct AuditLog: Sendable {
     /// Events sealed per batch at most; a backlog is worked off in several batches.
     public static let batchEventsMax = 5_000
-    /// Events per page of `GET /v1/audit/events`.
-    public static let pageLimitMax = 1_000
-    /// Committed events the sealer has not yet made leaves: the export waits for none, `/metrics` reports them.
-    public static let unsealedCountSQL = """
-        SELECT count(*) FROM audit_events e
-         WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
-        """
+    /// Events per page of the log: 100 unless the caller asks for up to 1,000.
+    public static let page = PageLimit(itemsDefault: 100, itemsMax: 1_000)
 
     let database: Database
+    /// Where the export's own libpq connection goes: a replica's URL when there is one. Nil: no exports here.
+    let exportDatabaseURL: DatabaseURL?
+    /// The raw Ed25519 public key that verifies checkpoints; nil when the server has no signing key.
+    let publicKeyBytes: Data?
+    /// How long an export waits for the sealer to seal what was committed before it.
+    let exportSealWait: Duration
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    public init(
+        database: Database, exportDatabaseURL: DatabaseURL? = nil, publicKey: Curve25519.Signing.PublicKey? = nil,
+        exportSealWait: Duration = .seconds(10)
+    ) {
+        self.database = database
+        self.exportDatabaseURL = exportDatabaseURL
+        self.publicKeyBytes = publicKey?.rawRepresentation
+        self.exportSealWait = exportSealWait
+    }
 
     /// One sealed event: its place in the log, its canonical bytes and their leaf hash.
     public struct Entry: Sendable, Hashable {
@@ -28,61 +38,53 @@ public struct AuditLog: Sendable {
         public let leafHash: Digest32
     }
 
-    /// The newest checkpoint, if the sealer has signed one.
-    public func latestCheckpoint() async throws -> Checkpoint? {
-        try await database.read { connection in
-            try await Self.latestCheckpoint(on: connection, logger: logger)?.checkpoint
-        }
+    /// A page of the log and, when more may follow, the index to continue after.
+    public struct EntryPage: Sendable {
+        public let entries: [Entry]
+        public let nextAfter: Int64?
     }
 
-    static func latestCheckpoint(on connection: PostgresConnection, logger: Logger) async throws
-        -> (checkpoint: Checkpoint, sealedBelowTx: Int64)?
-    {
-        for try await (size, root, issuedAt, keyId, signature, below) in try await connection.query(
-            """
-            SELECT tree_size, root_hash, issued_at, key_id, signature, sealed_below_tx
-              FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1
-            """, logger: logger
-        ).decode((Int64, String, String, String, String, Int64).self) {
-            return (
-                Checkpoint(treeSize: size, rootHash: root, issuedAt: issuedAt, keyId: keyId, signature: signature),
-                below
-            )
+    /// The newest checkpoint.
+    ///
+    /// - Throws: ``StoreError/Code/notFound`` before the sealer has signed one.
+    public func latestCheckpoint(by principal: Principal) async throws -> Checkpoint {
+        try principal.authorize(.readAuditLog)
+        guard
+            let latest = try await database.read({ connection in
+                try await AuditRepository.latestCheckpoint(on: connection, logger: logger)?.checkpoint
+            })
+        else {
+            throw StoreError(
+                .notFound, "the log has no checkpoint yet; the sealer signs one within a second of starting")
         }
-        return nil
+        return latest
     }
 
-    /// Sealed events from leaf `after` + 1 on, in log order.
-    public func entries(after: Int64?, limit: Int) async throws -> [Entry] {
-        precondition((1...Self.pageLimitMax).contains(limit), "page limit out of range")
-        return try await database.read { connection in
-            var entries: [Entry] = []
-            let rows = try await connection.query(
-                """
-                SELECT l.leaf_index, e.id, e.type, e.actor,
-                       to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), e.payload::text, l.leaf_hash
-                  FROM audit_log l JOIN audit_events e ON e.id = l.event_id
-                 WHERE l.leaf_index > \(after ?? -1) ORDER BY l.leaf_index LIMIT \(limit)
-                """, logger: logger)
-            for try await (index, id, type, actor, at, payload, hash) in rows.decode(
-                (Int64, Int64, String, String, String, String, ByteBuffer).self)
-            {
-                let event = AuditEvent(
-                    id: id, type: type, actor: actor, at: at, payload: try JSONValue(parsing: Array(payload.utf8)))
-                entries.append(
-                    Entry(
-                        index: index, canonical: String(decoding: event.canonicalBytes, as: UTF8.self),
-                        leafHash: Array(hash.readableBytesView)))
-            }
-            return entries
+    /// The key that signs checkpoints, for auditors to keep.
+    public func publicKey(by principal: Principal) throws -> Curve25519.Signing.PublicKey {
+        try principal.authorize(.readAuditLog)
+        guard let raw = publicKeyBytes, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            throw StoreError(.notFound, "this server has no signing key (ECOFUND_SIGNING_KEY)")
         }
+        return key
+    }
+
+    /// Sealed events from leaf `after` + 1 on, in log order; `limit` as ``page`` allows.
+    public func entries(after: Int64?, limit: Int?, by principal: Principal) async throws -> EntryPage {
+        try principal.authorize(.readAuditLog)
+        let limit = try Self.page.items(limit)
+        let entries = try await database.read { connection in
+            try await AuditRepository.entries(after: after, limit: limit, on: connection, logger: logger)
+        }
+        return EntryPage(entries: entries, nextAfter: entries.count == limit ? entries.last?.index : nil)
     }
 
     /// The audit path of leaf `index` in the tree of `size` leaves, with that tree's root.
-    public func inclusionProof(index: Int64, size: Int64) async throws -> (
+    public func inclusionProof(index: Int64, size: Int64, by principal: Principal) async throws -> (
         leafHash: Digest32, proof: [Digest32], root: Digest32
     ) {
-        try await database.read { connection in
+        try principal.authorize(.readAuditLog)
+        return try await database.read { connection in
             try await Self.requireSealed(size, on: connection, logger: logger)
             guard index >= 0, index < size else {
                 throw ValidationError(.invalidValue, at: "index", "must be 0 to treeSize − 1")
@@ -102,8 +104,9 @@ public struct AuditLog: Sendable {
     }
 
     /// The consistency proof from the tree of `old` leaves to the tree of `size`.
-    public func consistencyProof(old: Int64, size: Int64) async throws -> [Digest32] {
-        try await database.read { connection in
+    public func consistencyProof(old: Int64, size: Int64, by principal: Principal) async throws -> [Digest32] {
+        try principal.authorize(.readAuditLog)
+        return try await database.read { connection in
             try await Self.requireSealed(size, on: connection, logger: logger)
             guard old >= 1, old <= size else { throw ValidationError(.invalidValue, at: "from", "must be 1 to `to`") }
             var hashes = SubtreeReader(connection: connection, logger: logger)
@@ -118,56 +121,23 @@ public struct AuditLog: Sendable {
         }
     }
 
+    /// Opens the snapshot an audit export of `range` is written from (DESIGN.md "Tamper evidence").
+    ///
+    /// - Throws: ``StoreError/Code/unavailable`` when this server has no database URL for exports or the sealer does
+    ///   not catch up within ``exportSealWait``; ``StoreError/Code/conflict`` before the first checkpoint.
+    public func openExport(_ range: DateRange, by principal: Principal) async throws -> ExportSnapshot {
+        try principal.authorize(.exportBooks)
+        guard let exportDatabaseURL else {
+            throw StoreError(.unavailable, "this server was started without a database URL")
+        }
+        return try await ExportSnapshot.open(
+            exportDatabaseURL, range: range, sealWait: exportSealWait, publicKeyBytes: publicKeyBytes)
+    }
+
     static func requireSealed(_ size: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        var sealed: Int64 = 0
-        for try await count in try await connection.query(
-            "SELECT coalesce(max(leaf_index) + 1, 0) FROM audit_log", logger: logger
-        ).decode(Int64.self) { sealed = count }
+        let sealed = try await AuditRepository.sealedSize(on: connection, logger: logger)
         guard size >= 1, size <= sealed else {
             throw ValidationError(.invalidValue, at: "treeSize", "must be 1 to the sealed size \(sealed)")
         }
-    }
-}
-
-/// Hashes of leaf ranges from stored leaves and complete subtrees, memoized for one request or batch.
-struct SubtreeReader {
-    let connection: PostgresConnection
-    let logger: Logger
-    var cache: [Range<Int>: Digest32] = [:]
-
-    init(connection: PostgresConnection, logger: Logger) {
-        self.connection = connection
-        self.logger = logger
-    }
-
-    /// MTH of leaves `range`: one stored row when the range is a complete aligned subtree, else split as RFC 6962
-    /// splits it (the left part is always complete).
-    mutating func hash(_ range: Range<Int>) async throws -> Digest32 {
-        if let known = cache[range] { return known }
-        let count = range.count
-        let value: Digest32
-        if count == 1 {
-            value = try await row(
-                "SELECT leaf_hash FROM audit_log WHERE leaf_index = \(Int64(range.lowerBound))", range)
-        } else if count & (count - 1) == 0, range.lowerBound % count == 0 {
-            let level = Int16(count.trailingZeroBitCount)
-            value = try await row(
-                "SELECT hash FROM audit_log_nodes WHERE level = \(level) AND idx = \(Int64(range.lowerBound / count))",
-                range)
-        } else {
-            let middle = range.lowerBound + MerkleTree.split(count)
-            let left = try await hash(range.lowerBound..<middle)
-            let right = try await hash(middle..<range.upperBound)
-            value = MerkleTree.nodeHash(left, right)
-        }
-        cache[range] = value
-        return value
-    }
-
-    private func row(_ query: PostgresQuery, _ range: Range<Int>) async throws -> Digest32 {
-        for try await hash in try await connection.query(query, logger: logger).decode(ByteBuffer.self) {
-            return Array(hash.readableBytesView)
-        }
-        throw StoreError(.conflict, "the log has no hash for leaves \(range); it is incomplete")
     }
 }

@@ -65,119 +65,44 @@ public struct Sealer: Service {
     /// of events sealed; 0 as well when another server's sealer holds this round.
     @discardableResult
     public func sealRound(on connection: PostgresConnection) async throws -> Int {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            var leader = false
-            for try await acquired in try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext('ecofund.sealer'))", logger: logger
-            ).decode(Bool.self) { leader = acquired }
-            let count = leader ? try await seal(on: connection) : 0
-            try await connection.query("COMMIT", logger: logger)
-            return count
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+        try await connection.inTransaction(logger: logger) {
+            guard try await AuditRepository.tryLeadSealer(on: connection, logger: logger) else { return 0 }
+            return try await seal(on: connection)
         }
     }
 
     private func seal(on connection: PostgresConnection) async throws -> Int {
-        let previous = try await AuditLog.latestCheckpoint(on: connection, logger: logger)
+        let previous = try await AuditRepository.latestCheckpoint(on: connection, logger: logger)
         let size = previous?.checkpoint.treeSize ?? 0
         let below = previous?.sealedBelowTx ?? 0
-        var horizon: Int64 = below
-        for try await xmin in try await connection.query(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", logger: logger
-        ).decode(Int64.self) { horizon = xmin }
-        let events = try await pending(from: below, to: horizon, limit: AuditLog.batchEventsMax, on: connection)
+        var horizon = try await AuditRepository.snapshotXmin(on: connection, logger: logger) ?? below
+        let events = try await AuditRepository.pendingEvents(
+            fromTx: below, toTx: horizon, limit: AuditLog.batchEventsMax, on: connection, logger: logger)
         if events.count == AuditLog.batchEventsMax, let lastTx = events.last?.tx {
             // A full batch may end inside a transaction's events: the watermark stays at that transaction, and the
             // next round goes on with its events not yet in the log.
             horizon = lastTx
         }
         guard !events.isEmpty || previous == nil else { return 0 }
-        // The right edge of the tree so far: its perfect subtrees, read from the stored leaves and nodes.
-        var reader = SubtreeReader(connection: connection, logger: logger)
-        var frontier: [(level: Int, start: Int, hash: Digest32)] = []
-        var start = 0
-        for level in stride(from: 62, through: 0, by: -1) where Int(size) & (1 << level) != 0 {
-            frontier.append((level, start, try await reader.hash(start..<start + (1 << level))))
-            start += 1 << level
-        }
-        // New leaves, and every complete subtree they complete, computed here and written in two statements.
-        var leafIndexes: [Int64] = []
-        var eventIDs: [Int64] = []
-        var leafHashes: [String] = []
-        var nodeLevels: [Int64] = []
-        var nodeIndexes: [Int64] = []
-        var nodeHashes: [String] = []
-        var index = Int(size)
-        for (event, _) in events {
-            let leaf = event.leafHash
-            leafIndexes.append(Int64(index))
-            eventIDs.append(event.id)
-            leafHashes.append(leaf.hex)
-            frontier.append((0, index, leaf))
-            while frontier.count >= 2, frontier[frontier.count - 2].level == frontier[frontier.count - 1].level {
-                let right = frontier.removeLast()
-                let left = frontier.removeLast()
-                let node = (level: left.level + 1, start: left.start, hash: MerkleTree.nodeHash(left.hash, right.hash))
-                nodeLevels.append(Int64(node.level))
-                nodeIndexes.append(Int64(node.start >> node.level))
-                nodeHashes.append(node.hash.hex)
-                frontier.append(node)
-            }
-            index += 1
-        }
-        if !leafIndexes.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO audit_log (leaf_index, event_id, leaf_hash)
-                SELECT i, e, decode(h, 'hex') FROM unnest(\(leafIndexes)::bigint[], \(eventIDs)::bigint[],
-                                                          \(leafHashes)::text[]) AS t (i, e, h)
-                """, logger: logger)
-        }
-        if !nodeLevels.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO audit_log_nodes (level, idx, hash)
-                SELECT l, i, decode(h, 'hex') FROM unnest(\(nodeLevels)::bigint[], \(nodeIndexes)::bigint[],
-                                                          \(nodeHashes)::text[]) AS t (l, i, h)
-                """, logger: logger)
-        }
-        var root = frontier.last?.hash ?? MerkleTree.emptyRoot
-        for subtree in frontier.dropLast().reversed() { root = MerkleTree.nodeHash(subtree.hash, root) }
+        // The tree so far, resumed from its stored right edge; each new leaf may complete subtrees, which are stored.
+        var tree = try await resumeTree(size: Int(size), on: connection)
+        var nodes: [MerkleTree.Accumulator.Node] = []
+        for (event, _) in events { tree.append(leafHash: event.leafHash) { nodes.append($0) } }
+        try await AuditRepository.insertLeaves(first: size, events: events.map(\.event), on: connection, logger: logger)
+        try await AuditRepository.insertNodes(nodes, on: connection, logger: logger)
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
         let checkpoint = try Checkpoint.sign(
-            treeSize: Int64(index), root: root, issuedAt: ISO8601DateFormatter().string(from: Date()), key: key)
-        try await connection.query(
-            """
-            INSERT INTO audit_checkpoints (tree_size, root_hash, issued_at, key_id, signature, sealed_below_tx)
-            VALUES (\(checkpoint.treeSize), \(checkpoint.rootHash), \(checkpoint.issuedAt), \(checkpoint.keyId),
-                    \(checkpoint.signature), \(horizon))
-            ON CONFLICT (tree_size) DO NOTHING
-            """, logger: logger)
+            treeSize: Int64(tree.count), root: tree.root, issuedAt: UTCTime.text(Date()), key: key)
+        try await AuditRepository.insertCheckpoint(
+            checkpoint, sealedBelowTx: horizon, on: connection, logger: logger)
         return events.count
     }
 
-    /// Events of transactions `from..<to` not yet in the log, in the order they will be sealed.
-    private func pending(from: Int64, to: Int64, limit: Int, on connection: PostgresConnection) async throws
-        -> [(event: AuditEvent, tx: Int64)]
-    {
-        var events: [(event: AuditEvent, tx: Int64)] = []
-        let rows = try await connection.query(
-            """
-            SELECT id, type, actor, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), payload::text, tx_id
-              FROM audit_events e WHERE tx_id >= \(from) AND tx_id < \(to)
-               AND NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
-             ORDER BY tx_id, id LIMIT \(Int64(limit))
-            """, logger: logger)
-        for try await (id, type, actor, at, payload, tx) in rows.decode(
-            (Int64, String, String, String, String, Int64).self)
-        {
-            let event = AuditEvent(
-                id: id, type: type, actor: actor, at: at, payload: try JSONValue(parsing: Array(payload.utf8)))
-            events.append((event, tx))
-        }
-        return events
+    /// The log's accumulator at `size` leaves, from the stored hashes of the perfect subtrees on its right edge.
+    private func resumeTree(size: Int, on connection: PostgresConnection) async throws -> MerkleTree.Accumulator {
+        var reader = SubtreeReader(connection: connection, logger: logger)
+        var frontier: [Digest32] = []
+        for range in MerkleTree.Accumulator.frontier(count: size) { frontier.append(try await reader.hash(range)) }
+        return MerkleTree.Accumulator(count: size, frontier: frontier)
     }
 }

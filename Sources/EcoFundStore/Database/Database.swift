@@ -45,16 +45,7 @@ public struct Database: Sendable {
             do {
                 return try await translatingErrors {
                     try await withLeasedConnection { connection in
-                        try await connection.query("BEGIN", logger: logger)
-                        do {
-                            let result = try await body(connection)
-                            try await connection.query("COMMIT", logger: logger)
-                            return result
-                        } catch {
-                            // A failed ROLLBACK leaves a broken connection, which the pool discards.
-                            _ = try? await connection.query("ROLLBACK", logger: logger)
-                            throw error
-                        }
+                        try await connection.inTransaction(logger: logger) { try await body(connection) }
                     }
                 }
             } catch let error as PSQLError where error.isRetryable {
@@ -193,8 +184,6 @@ final class Lease: Sendable {
 
     init(deadline: ContinuousClock.Instant) { self.deadline = deadline }
 
-    var state: State { guarded.withLock { $0.state } }
-
     /// The connection arrived: true unless the deadline passed first.
     func acquire() -> Bool {
         guarded.withLock { guarded in
@@ -292,6 +281,22 @@ final class LeaseWatchdog: Sendable {
 }
 
 extension PostgresConnection {
+    /// Runs `body` between `BEGIN` and `COMMIT` on this connection (READ COMMITTED), rolling back if it throws.
+    public func inTransaction<Result: Sendable>(logger: Logger, _ body: () async throws -> Result) async throws
+        -> Result
+    {
+        try await query("BEGIN", logger: logger)
+        do {
+            let result = try await body()
+            try await query("COMMIT", logger: logger)
+            return result
+        } catch {
+            // A failed ROLLBACK leaves a broken connection, which the pool discards.
+            _ = try? await query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
     /// Runs a statement that returns rows nobody needs (`SELECT pg_advisory_xact_lock(…)`) to its end.
     ///
     /// PostgresNIO hands back a row sequence as soon as the row description arrives; an error met later (a lock

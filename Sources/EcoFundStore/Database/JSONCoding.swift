@@ -1,3 +1,4 @@
+import EcoFundCore
 import Foundation
 
 /// The one JSON configuration for what the store writes as JSON (audit payloads, idempotent responses):
@@ -11,12 +12,15 @@ enum JSONCoding {
 
     static let decoder = JSONDecoder()
 
-    /// For audit payloads: sorted keys and instants as RFC 3339 strings, since an event may hold no number but an
+    /// For audit payloads: sorted keys and instants in ``UTCTime``'s form, since an event may hold no number but an
     /// integer (see the check on audit_events.payload).
     static let auditEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(UTCTime.text(date))
+        }
         return encoder
     }()
 }

@@ -6,19 +6,24 @@ import PostgresNIO
 /// Rules, previews and runs: money leaves only by a published rule, through a run that someone other than its
 /// proposer approved, and only while the fund holds enough.
 public struct DisbursementService: Sendable {
-    /// The most runs one list returns.
-    public static let listLimitMax = 100
+    /// Runs per list: 20 unless the caller asks for up to 100.
+    public static let page = PageLimit(itemsDefault: 20, itemsMax: 100)
 
     let database: Database
+    /// Today in the fund's calendar: the value date of a run or payment that names none.
+    let today: @Sendable () -> CalendarDate
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    public init(database: Database, today: @escaping @Sendable () -> CalendarDate = CalendarDate.todayUTC) {
+        self.database = database
+        self.today = today
+    }
 
     /// Publishes a new immutable version of a rule (admin).
-    public func publish(_ document: RuleDocument, by principal: Principal, idempotencyKey: String?) async throws
-        -> Keyed<RuleRecord>
+    public func publish(_ document: RuleDocument, by principal: Principal, idempotencyKey: IdempotencyKey?)
+        async throws -> Keyed<RuleRecord>
     {
-        try principal.require(.admin, to: "publish allocation rules")
+        try principal.authorize(.publishRules)
         _ = try AllocationRule(document)
         return try await database.transaction { connection in
             try await Idempotency.run(
@@ -30,7 +35,8 @@ public struct DisbursementService: Sendable {
         }
     }
 
-    public func rules(_ code: String) async throws -> [RuleRecord] {
+    public func rules(_ code: String, by principal: Principal) async throws -> [RuleRecord] {
+        try principal.authorize(.readBooks)
         let versions = try await database.read { connection in
             try await RuleRepository.rules(code: code, version: nil, on: connection, logger: logger)
         }
@@ -42,7 +48,7 @@ public struct DisbursementService: Sendable {
     public func preview(rule code: String, version: Int?, pool: Money?, by principal: Principal) async throws
         -> (rule: RuleRecord, allocation: Allocation, snapshot: RunSnapshot)
     {
-        try principal.require(.finance, .approver, .admin, to: "preview allocations")
+        try principal.authorize(.previewAllocations)
         return try await database.read { connection in
             let record = try await RuleRepository.require(code: code, version: version, on: connection, logger: logger)
             let rule = try AllocationRule(record.document)
@@ -54,10 +60,11 @@ public struct DisbursementService: Sendable {
 
     /// Proposes a run: snapshots every input, computes the allocation and stores both.
     public func propose(
-        rule code: String, version: Int?, pool: Money?, valueDate: CalendarDate, by principal: Principal,
-        idempotencyKey: String?
+        rule code: String, version: Int?, pool: Money?, valueDate: CalendarDate?, by principal: Principal,
+        idempotencyKey: IdempotencyKey
     ) async throws -> Keyed<DisbursementRun> {
-        try principal.require(.finance, .approver, to: "propose disbursement runs")
+        try principal.authorize(.proposeRuns)
+        let valueDate = valueDate ?? today()
         let request = ProposeRequest(rule: code, version: version, poolFen: pool?.fen, valueDate: valueDate.description)
         return try await database.transaction { connection in
             try await Idempotency.run(
@@ -85,13 +92,18 @@ public struct DisbursementService: Sendable {
         }
     }
 
-    public func run(_ id: UUID) async throws -> DisbursementRun {
-        try await database.read { connection in try await RunRepository.find(id, on: connection, logger: logger) }
+    public func run(_ id: UUID, by principal: Principal) async throws -> DisbursementRun {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            try await RunRepository.find(id, on: connection, logger: logger)
+        }
     }
 
-    /// The newest runs first.
-    public func runs(limit: Int) async throws -> [DisbursementRun] {
-        try await database.read { connection in
+    /// The newest runs first; `limit` as ``page`` allows.
+    public func runs(limit: Int?, by principal: Principal) async throws -> [DisbursementRun] {
+        try principal.authorize(.readBooks)
+        let limit = try Self.page.items(limit)
+        return try await database.read { connection in
             var runs: [DisbursementRun] = []
             for id in try await RunRepository.list(limit: limit, on: connection, logger: logger) {
                 runs.append(try await RunRepository.find(id, on: connection, logger: logger))
@@ -105,9 +117,10 @@ public struct DisbursementService: Sendable {
     /// - Throws: ``AuthorizationError`` (403) for anyone but an approver other than the proposer;
     ///   ``StoreError`` `.conflict` for an illegal transition, `.fundInsufficient` when the fund cannot cover it.
     public func transition(
-        _ id: UUID, _ action: RunStatus.Action, reason: String?, by principal: Principal, idempotencyKey: String?
+        _ id: UUID, _ action: RunStatus.Action, reason: String?, by principal: Principal,
+        idempotencyKey: IdempotencyKey?
     ) async throws -> Keyed<DisbursementRun> {
-        try principal.require(.approver, to: "\(action.rawValue) disbursement runs")
+        try principal.authorize(action.permission)
         if action == .reject || action == .cancel {
             try Text.validate(reason ?? "", at: "/reason", lengthMax: 500)
         }
@@ -152,7 +165,9 @@ public struct DisbursementService: Sendable {
         case .posted:
             if let entry = run.postingEntry(memo: "disbursement run \(id) (\(run.rule) v\(run.ruleVersion))") {
                 for recipient in run.allocation.allocations where recipient.amount.fen > 0 {
-                    try await Self.openRecipientAccounts(recipient.recipient, on: connection, logger: logger)
+                    for account in [AccountCode.disbursements(recipient.recipient), .payable(recipient.recipient)] {
+                        try await JournalRepository.openAccount(account, on: connection, logger: logger)
+                    }
                 }
                 postedEntry = try await JournalRepository.insert(
                     entry, recordedBy: principal.subject, on: connection, logger: logger)
@@ -177,11 +192,13 @@ public struct DisbursementService: Sendable {
     /// Confirms that the bank paid a recipient: Dr `payable:{r}` / Cr `fund:cash`. The run is `paid` when every
     /// recipient with an amount is. Confirming again with the same bank reference changes nothing.
     public func confirmPayment(
-        _ id: UUID, recipient: String, bankReference: String, valueDate: CalendarDate, by principal: Principal,
-        idempotencyKey: String?
+        _ id: UUID, recipient: String, bankReference: String, valueDate: CalendarDate?, by principal: Principal,
+        idempotencyKey: IdempotencyKey?
     ) async throws -> Keyed<DisbursementRun> {
-        try principal.require(.approver, to: "confirm payments")
+        try principal.authorize(.confirmPayments)
+        try Jurisdiction.validateCode(recipient, at: "/recipient")
         try Text.validate(bankReference, at: "/bankReference", lengthMax: 100)
+        let valueDate = valueDate ?? today()
         let request = ["recipient": recipient, "bankReference": bankReference, "valueDate": valueDate.description]
         return try await database.transaction { connection in
             try await Idempotency.run(
@@ -208,61 +225,49 @@ public struct DisbursementService: Sendable {
                     throw ValidationError(
                         .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id)")
                 }
-                let entry = JournalEntry.payment(
-                    to: recipient, amount: allocation.amount, valueDate: valueDate,
-                    memo: "payment of run \(id) to \(recipient), bank reference \(bankReference)")
-                let entryID = try await JournalRepository.insert(
-                    entry, recordedBy: principal.subject, on: connection, logger: logger)
-                try await connection.query(
-                    """
-                    INSERT INTO disbursement_payments (run_id, recipient, amount_fen, bank_reference, entry_id, confirmed_by)
-                    VALUES (\(id), \(recipient), \(allocation.amount.fen), \(bankReference), \(entryID), \(principal.userID))
-                    """, logger: logger)
-                try await AuditRepository.record(
-                    "disbursement.payment.confirmed", actor: principal.subject,
-                    payload: PaymentEvent(
-                        run: id, recipient: recipient, amount: allocation.amount.decimalString,
-                        bankReference: bankReference, entryID: entryID),
-                    on: connection, logger: logger)
-                let unpaid = run.allocation.allocations.filter { candidate in
-                    candidate.amount.fen > 0 && candidate.recipient != recipient
-                        && !run.payments.contains { $0.recipient == candidate.recipient }
-                }
-                if unpaid.isEmpty {
-                    try await RunRepository.setStatus(id, from: .posted, to: .paid, on: connection, logger: logger)
-                    try await RunRepository.insertTransition(
-                        id, status: .paid, reason: nil, by: principal, on: connection, logger: logger)
-                    try await AuditRepository.record(
-                        "disbursement.run.paid", actor: principal.subject,
-                        payload: RunEvent(
-                            id: id, rule: run.rule, ruleVersion: run.ruleVersion, status: .paid,
-                            pool: run.allocation.pool.decimalString, allocated: run.allocated.decimalString, reason: nil
-                        ),
-                        on: connection, logger: logger)
-                }
+                try await pay(
+                    allocation, of: run, bankReference: bankReference, valueDate: valueDate, by: principal,
+                    on: connection)
                 return try await RunRepository.find(id, on: connection, logger: logger)
             }
         }
     }
 
-    static func openRecipientAccounts(_ recipient: String, on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
-        for account in [AccountCode.disbursements(recipient), .payable(recipient)] {
-            try await connection.query(
-                """
-                INSERT INTO accounts (code, type, jurisdiction, non_negative)
-                VALUES (\(account.description), \(account.kind.rawValue), \(recipient), \(account.isNonNegative))
-                ON CONFLICT (code) DO NOTHING
-                """, logger: logger)
+    /// The payment's entry, row and event; and the run's move to `paid` when it was the last one owed.
+    private func pay(
+        _ allocation: Allocation.Recipient, of run: DisbursementRun, bankReference: String, valueDate: CalendarDate,
+        by principal: Principal, on connection: PostgresConnection
+    ) async throws {
+        let recipient = allocation.recipient
+        let entry = JournalEntry.payment(
+            to: recipient, amount: allocation.amount, valueDate: valueDate,
+            memo: "payment of run \(run.id) to \(recipient), bank reference \(bankReference)")
+        let entryID = try await JournalRepository.insert(
+            entry, recordedBy: principal.subject, on: connection, logger: logger)
+        try await RunRepository.insertPayment(
+            run: run.id, recipient: recipient, amount: allocation.amount, bankReference: bankReference,
+            entryID: entryID, by: principal, on: connection, logger: logger)
+        try await AuditRepository.record(
+            "disbursement.payment.confirmed", actor: principal.subject,
+            payload: PaymentEvent(
+                run: run.id, recipient: recipient, amount: allocation.amount.decimalString,
+                bankReference: bankReference, entryID: entryID),
+            on: connection, logger: logger)
+        let unpaid = run.allocation.allocations.filter { candidate in
+            candidate.amount.fen > 0 && candidate.recipient != recipient
+                && !run.payments.contains { $0.recipient == candidate.recipient }
         }
+        guard unpaid.isEmpty else { return }
+        try await RunRepository.setStatus(run.id, from: .posted, to: .paid, on: connection, logger: logger)
+        try await RunRepository.insertTransition(
+            run.id, status: .paid, reason: nil, by: principal, on: connection, logger: logger)
+        try await AuditRepository.record(
+            "disbursement.run.paid", actor: principal.subject,
+            payload: RunEvent(
+                id: run.id, rule: run.rule, ruleVersion: run.ruleVersion, status: .paid,
+                pool: run.allocation.pool.decimalString, allocated: run.allocated.decimalString, reason: nil),
+            on: connection, logger: logger)
     }
-}
-
-/// A proposer acting on their own run (403 with its own problem type): no single person moves money.
-public struct MakerCheckerError: Error, Hashable, Sendable, CustomStringConvertible {
-    public let detail: String
-    public var description: String { detail }
 }
 
 struct ProposeRequest: Codable, Sendable {

@@ -82,7 +82,7 @@ enum RuleRepository {
             "SELECT fund_uncommitted_fen()::bigint", logger: logger
         ).decode(Int64.self) { available = value }
         var references: [String: AllocationInputs.Reference] = [:]
-        for jurisdiction in try await JurisdictionService.select(code: nil, on: connection, logger: logger) {
+        for jurisdiction in try await JurisdictionRepository.select(code: nil, on: connection, logger: logger) {
             references[jurisdiction.code] = .init(
                 population: jurisdiction.population.description,
                 ecologicalArea: jurisdiction.ecologicalArea.description,

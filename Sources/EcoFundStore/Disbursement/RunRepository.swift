@@ -105,9 +105,10 @@ enum RunRepository {
              WHERE t.run_id = \(id) ORDER BY t.seq
             """, logger: logger
         ).decode((String, String, Date, String?).self) {
-            if let state = RunStatus(rawValue: state) {
-                transitions.append(.init(status: state, actor: actor, at: at, reason: reason))
+            guard let status = RunStatus(rawValue: state) else {
+                preconditionFailure("run \(id) has a transition to \(state), which the schema does not allow")
             }
+            transitions.append(.init(status: status, actor: actor, at: at, reason: reason))
         }
         var payments: [DisbursementRun.Payment] = []
         for try await (recipient, amount, reference, entry, by, at) in try await connection.query(
@@ -129,6 +130,17 @@ enum RunRepository {
             snapshot: try JSONCoding.decoder.decode(RunSnapshot.self, from: Data(row.5.utf8)),
             inputsRevised: row.9 != nil && row.9 != row.10, proposedBy: row.6, postedEntryID: row.7,
             transitions: transitions, payments: payments)
+    }
+
+    static func insertPayment(
+        run: UUID, recipient: String, amount: Money, bankReference: String, entryID: Int64, by principal: Principal,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO disbursement_payments (run_id, recipient, amount_fen, bank_reference, entry_id, confirmed_by)
+            VALUES (\(run), \(recipient), \(amount.fen), \(bankReference), \(entryID), \(principal.userID))
+            """, logger: logger)
     }
 
     /// Run ids, newest first.

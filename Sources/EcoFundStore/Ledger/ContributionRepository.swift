@@ -5,14 +5,19 @@ import PostgresNIO
 
 /// SQL for contributions and their reversals.
 enum ContributionRepository {
-    static let selectColumns = """
-        SELECT c.id, c.contributor, c.amount_fen, c.value_date::text, c.reference, c.memo, c.entry_id, u.subject,
-               c.recorded_at, r.entry_id, r.reason, ru.subject, r.reversed_at
+    /// A contribution with who recorded it and its reversal, if any: `c`, `u` (recorder), `r` (reversal) and `ru`
+    /// (reverser). The list, the detail and the audit export all read contributions through it.
+    static let withPeopleAndReversal = """
           FROM contributions c
           JOIN users u ON u.id = c.recorded_by
           LEFT JOIN contribution_reversals r ON r.contribution_id = c.id
           LEFT JOIN users ru ON ru.id = r.reversed_by
         """
+
+    static let selectColumns = """
+        SELECT c.id, c.contributor, c.amount_fen, c.value_date::text, c.reference, c.memo, c.entry_id, u.subject,
+               c.recorded_at, r.entry_id, r.reason, ru.subject, r.reversed_at
+        """ + withPeopleAndReversal
 
     /// Inserts the row and returns the contribution as recorded, without reading it back.
     static func insert(
@@ -97,36 +102,5 @@ enum ContributionRepository {
                     entryID: row.6, recordedBy: row.7, recordedAt: row.8, reversal: reversal))
         }
         return contributions
-    }
-}
-
-/// Which contributions to list, and the page.
-public struct ContributionFilter: Sendable, Hashable {
-    public var contributor: String?
-    /// Earliest value date, inclusive.
-    public var from: CalendarDate?
-    /// Latest value date, inclusive.
-    public var to: CalendarDate?
-    /// Continue after this entry id (from the previous page's cursor).
-    public var afterEntryID: Int64?
-    public var limit: Int
-
-    public init(contributor: String?, from: CalendarDate?, to: CalendarDate?, afterEntryID: Int64?, limit: Int) {
-        self.contributor = contributor
-        self.from = from
-        self.to = to
-        self.afterEntryID = afterEntryID
-        self.limit = limit
-    }
-}
-
-/// A page of a list: the items and, when more follow, the cursor for the next page.
-public struct Page<Item: Sendable>: Sendable {
-    public let items: [Item]
-    public let nextCursor: String?
-
-    public init(items: [Item], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
     }
 }

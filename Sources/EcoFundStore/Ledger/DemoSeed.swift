@@ -55,18 +55,9 @@ public enum DemoSeed {
                     jurisdiction, contributor: contributors.contains(code), actor: subject, on: connection,
                     logger: logger)
             }
-            let id = UUID()
-            try await connection.query(
-                "INSERT INTO users (id, subject, role) VALUES (\(id), \(subject), 'admin') ON CONFLICT (subject) DO NOTHING",
-                logger: logger)
-            try await AuditRepository.record(
-                "user.created", actor: subject, payload: ["subject": subject], on: connection, logger: logger)
-            for try await userID in try await connection.query(
-                "SELECT id FROM users WHERE subject = \(subject)", logger: logger
-            ).decode(UUID.self) {
-                return Principal(userID: userID, subject: subject, role: .admin, jurisdiction: nil)
-            }
-            preconditionFailure("the demo user vanished inside its own transaction")
+            let id = try await UserService.ensure(
+                subject: subject, role: .admin, jurisdiction: nil, actor: subject, on: connection, logger: logger)
+            return Principal(userID: id, subject: subject, role: .admin, jurisdiction: nil)
         }
         return principal
     }
@@ -78,7 +69,7 @@ public enum DemoSeed {
             let request = try CommitmentRequest(
                 contributor: contributor, fiscalYear: 2025, amount: amount, currency: "CNY", memo: "demo pledge")
             _ = try await commitments.create(
-                request, by: principal, idempotencyKey: "demo-commitment-\(contributor)-2025")
+                request, by: principal, idempotencyKey: try IdempotencyKey("demo-commitment-\(contributor)-2025"))
         }
         let ledger = LedgerService(database: database)
         let contributions = [
@@ -90,7 +81,8 @@ public enum DemoSeed {
             let request = try ContributionRequest(
                 contributor: contributor, amount: amount, currency: "CNY", valueDate: valueDate, reference: reference,
                 memo: "demo contribution")
-            _ = try await ledger.recordContribution(request, by: principal, idempotencyKey: "demo-\(reference)")
+            _ = try await ledger.recordContribution(
+                request, by: principal, idempotencyKey: try IdempotencyKey("demo-\(reference)"))
         }
     }
 }
@@ -153,19 +145,22 @@ extension DemoSeed {
         let scheme = try IndicatorScheme(
             code: "jjj-green", version: 1, name: "Beijing–Tianjin–Hebei green performance", indicators: parsed)
         let published = try await service.createScheme(
-            scheme, texts: texts, by: principal, idempotencyKey: "demo-scheme-jjj-green")
-        let period = try await service.createPeriod(
+            scheme, texts: texts, by: principal, idempotencyKey: try IdempotencyKey("demo-scheme-jjj-green"))
+        let request = try PeriodRequest(
             code: "2025", schemeCode: published.value.code, schemeVersion: published.value.version,
-            jurisdictions: values2025.map(\.0), by: principal, idempotencyKey: "demo-period-2025")
+            jurisdictions: values2025.map(\.0))
+        let period = try await service.createPeriod(
+            request, by: principal, idempotencyKey: try IdempotencyKey("demo-period-2025"))
         guard period.value.status == .open else { return }
         for (jurisdiction, values) in values2025 {
-            if (try? await service.score(period: "2025", jurisdiction: jurisdiction)) != nil { continue }
+            if (try? await service.score(period: "2025", jurisdiction: jurisdiction, by: principal)) != nil { continue }
             let input = AssessmentService.ScoreInput(
                 values: zip(indicators, values).map { (code: $0.0.0, value: $0.1) }, reason: nil)
             _ = try await service.putScore(
                 period: "2025", jurisdiction: jurisdiction, input, ifMatch: nil, by: principal)
         }
-        _ = try await service.finalize(period: "2025", by: principal, idempotencyKey: "demo-finalize-2025")
+        _ = try await service.finalize(
+            period: "2025", by: principal, idempotencyKey: try IdempotencyKey("demo-finalize-2025"))
     }
 }
 
@@ -200,21 +195,23 @@ extension DemoSeed {
     /// approved and posted by an approver, every recipient's payment confirmed.
     static func loadDisbursement(into database: Database, as admin: Principal) async throws {
         let service = DisbursementService(database: database)
-        _ = try await service.publish(annualRule, by: admin, idempotencyKey: "demo-rule-jjj-annual")
+        _ = try await service.publish(annualRule, by: admin, idempotencyKey: try IdempotencyKey("demo-rule-jjj-annual"))
         let proposer = try await user(database, subject: "demo-finance", role: .finance, jurisdiction: "beijing")
         let approver = try await user(database, subject: "demo-approver", role: .approver, jurisdiction: nil)
         let valueDate = try CalendarDate(parsing: "2026-01-15", at: "")
         let run = try await service.propose(
             rule: "jjj-annual", version: 1, pool: nil, valueDate: valueDate, by: proposer,
-            idempotencyKey: "demo-run-2026-01")
+            idempotencyKey: try IdempotencyKey("demo-run-2026-01"))
         let id = run.value.id
-        _ = try await service.transition(id, .approve, reason: nil, by: approver, idempotencyKey: "demo-approve")
-        _ = try await service.transition(id, .post, reason: nil, by: approver, idempotencyKey: "demo-post")
+        _ = try await service.transition(
+            id, .approve, reason: nil, by: approver, idempotencyKey: try IdempotencyKey("demo-approve"))
+        _ = try await service.transition(
+            id, .post, reason: nil, by: approver, idempotencyKey: try IdempotencyKey("demo-post"))
         for (index, recipient) in run.value.allocation.allocations.enumerated() where recipient.amount.fen > 0 {
             _ = try await service.confirmPayment(
                 id, recipient: recipient.recipient, bankReference: "PBOC-20260120-\(100 + index)",
                 valueDate: try CalendarDate(parsing: "2026-01-20", at: ""), by: approver,
-                idempotencyKey: "demo-pay-\(recipient.recipient)")
+                idempotencyKey: try IdempotencyKey("demo-pay-\(recipient.recipient)"))
         }
     }
 
@@ -222,21 +219,11 @@ extension DemoSeed {
     static func user(_ database: Database, subject: String, role: Role, jurisdiction: String?) async throws -> Principal
     {
         let logger = database.logger
-        return try await database.transaction { connection in
-            try await connection.query(
-                """
-                INSERT INTO users (id, subject, role, jurisdiction) VALUES (\(UUID()), \(subject), \(role.rawValue), \(jurisdiction))
-                ON CONFLICT (subject) DO NOTHING
-                """, logger: logger)
-            try await AuditRepository.record(
-                "user.created", actor: Self.subject, payload: ["subject": subject, "role": role.rawValue],
-                on: connection, logger: logger)
-            for try await id in try await connection.query(
-                "SELECT id FROM users WHERE subject = \(subject)", logger: logger
-            ).decode(UUID.self) {
-                return Principal(userID: id, subject: subject, role: role, jurisdiction: jurisdiction)
-            }
-            preconditionFailure("the demo user \(subject) vanished inside its own transaction")
+        let id = try await database.transaction { connection in
+            try await UserService.ensure(
+                subject: subject, role: role, jurisdiction: jurisdiction, actor: Self.subject, on: connection,
+                logger: logger)
         }
+        return Principal(userID: id, subject: subject, role: role, jurisdiction: jurisdiction)
     }
 }

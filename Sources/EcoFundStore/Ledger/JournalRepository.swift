@@ -40,7 +40,7 @@ enum JournalRepository {
         let rows = try await connection.query(
             """
             SELECT account_code, balance_fen FROM account_balances
-             WHERE account_code = ANY(\(codes)::text[]) 
+             WHERE account_code = ANY(\(codes)::text[])
             """, logger: logger)
         for try await (code, fen) in rows.decode((String, Int64).self) { balances[code] = Money(fen: fen) }
         return balances
@@ -94,7 +94,7 @@ enum JournalRepository {
                                 sum(amount_fen) FILTER (WHERE side = 'credit') AS credits
                            FROM journal_lines GROUP BY account_code) s ON s.account_code = b.account_code
              WHERE b.debit_fen <> coalesce(s.debits, 0) OR b.credit_fen <> coalesce(s.credits, 0)
-                OR b.balance_fen <> CASE WHEN a.type IN ('asset', 'expense')
+                OR b.balance_fen <> CASE WHEN account_normal_debit(a.type)
                                          THEN coalesce(s.debits, 0) - coalesce(s.credits, 0)
                                          ELSE coalesce(s.credits, 0) - coalesce(s.debits, 0) END
             """, logger: logger)
@@ -102,17 +102,14 @@ enum JournalRepository {
         for try await code in rows.decode(String.self) { codes.append(code) }
         return codes
     }
-}
 
-/// SQL for audit events: one per state change, in the same transaction (DESIGN.md invariant 6).
-enum AuditRepository {
-    static func record(
-        _ type: String, actor: String, payload: some Encodable & Sendable,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        let json = String(decoding: try JSONCoding.auditEncoder.encode(payload), as: UTF8.self)
+    /// Opens an account (and, through its trigger, its balance row) unless it exists.
+    static func openAccount(_ account: AccountCode, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
-            "INSERT INTO audit_events (type, actor, payload) VALUES (\(type), \(actor), \(json)::jsonb)",
-            logger: logger)
+            """
+            INSERT INTO accounts (code, type, jurisdiction, non_negative)
+            VALUES (\(account.description), \(account.kind.rawValue), \(account.jurisdiction), \(account.isNonNegative))
+            ON CONFLICT (code) DO NOTHING
+            """, logger: logger)
     }
 }

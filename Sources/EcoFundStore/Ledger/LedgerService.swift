@@ -6,24 +6,24 @@ import PostgresNIO
 /// Contributions, reversals and balances: each write is one transaction with its journal entry, its audit event
 /// and its idempotency record, or nothing at all.
 public struct LedgerService: Sendable {
-    /// The most items one page of a list holds.
-    public static let pageLimitMax = 500
-    /// Items per page when the caller does not say.
-    public static let pageLimitDefault = 50
-
     let database: Database
+    /// Today in the fund's calendar: the value date of a reversal that names none.
+    let today: @Sendable () -> CalendarDate
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    public init(database: Database, today: @escaping @Sendable () -> CalendarDate = CalendarDate.todayUTC) {
+        self.database = database
+        self.today = today
+    }
 
     /// Records a contribution: Dr `fund:cash` / Cr `contributions:{contributor}`.
     ///
     /// - Throws: ``AuthorizationError`` when a finance caller acts for another jurisdiction; ``ValidationError``
     ///   for a jurisdiction that is not a contributor; ``StoreError`` for a reused idempotency key.
-    public func recordContribution(_ request: ContributionRequest, by principal: Principal, idempotencyKey: String?)
-        async throws -> Keyed<Contribution>
-    {
-        try principal.require(.finance, .admin, to: "record contributions")
+    public func recordContribution(
+        _ request: ContributionRequest, by principal: Principal, idempotencyKey: IdempotencyKey
+    ) async throws -> Keyed<Contribution> {
+        try principal.authorize(.recordContributions)
         try principal.requireActsFor(request.contributor, to: "record a contribution")
         return try await database.transaction { connection in
             try await Idempotency.run(
@@ -61,10 +61,10 @@ public struct LedgerService: Sendable {
     /// - Throws: ``StoreError`` `.notFound`, `.conflict` when already reversed, `.fundInsufficient` when the money
     ///   has already gone out and `fund:cash` would fall below zero.
     public func reverseContribution(
-        id: UUID, _ request: ReversalRequest, by principal: Principal,
-        idempotencyKey: String?, today: CalendarDate
+        id: UUID, _ request: ReversalRequest, by principal: Principal, idempotencyKey: IdempotencyKey
     ) async throws -> Keyed<Contribution> {
-        try principal.require(.finance, .admin, to: "reverse contributions")
+        try principal.authorize(.reverseContributions)
+        let today = self.today()
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "reverseContribution:\(id)", request: request, principal: principal,
@@ -110,7 +110,8 @@ public struct LedgerService: Sendable {
         }
     }
 
-    public func contribution(id: UUID) async throws -> Contribution {
+    public func contribution(id: UUID, by principal: Principal) async throws -> Contribution {
+        try principal.authorize(.readBooks)
         guard
             let contribution = try await database.read({ connection in
                 try await ContributionRepository.find(id: id, on: connection, logger: logger)
@@ -122,8 +123,9 @@ public struct LedgerService: Sendable {
     }
 
     /// One page of contributions, newest first.
-    public func contributions(_ filter: ContributionFilter) async throws -> Page<Contribution> {
-        precondition((1...Self.pageLimitMax).contains(filter.limit), "page limit out of range")
+    public func contributions(_ filter: ContributionFilter, by principal: Principal) async throws -> Page<Contribution>
+    {
+        try principal.authorize(.readBooks)
         let rows = try await database.read { connection in
             try await ContributionRepository.list(filter, on: connection, logger: logger)
         }
@@ -133,16 +135,21 @@ public struct LedgerService: Sendable {
     }
 
     /// Every account with its stored balance, or its balance from the lines as of a value date.
-    public func accounts(asOf: CalendarDate?) async throws -> [AccountBalance] {
-        try await database.read { connection in
+    public func accounts(asOf: CalendarDate?, by principal: Principal) async throws -> [AccountBalance] {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
             try await JournalRepository.balances(codes: nil, asOf: asOf, on: connection, logger: logger)
         }
     }
 
-    public func account(_ code: String, asOf: CalendarDate?) async throws -> AccountBalance {
-        guard
+    /// One account by its code (`fund:cash`, `payable:chengde`); a code that is not an account's is not found.
+    public func account(_ code: String, asOf: CalendarDate?, by principal: Principal) async throws -> AccountBalance {
+        try principal.authorize(.readBooks)
+        guard let account = AccountCode(code),
             let balance = try await database.read({ connection in
-                try await JournalRepository.balances(codes: [code], asOf: asOf, on: connection, logger: logger).first
+                try await JournalRepository.balances(
+                    codes: [account.description], asOf: asOf, on: connection, logger: logger
+                ).first
             })
         else {
             throw StoreError(.notFound, "no account \(code)")
@@ -150,36 +157,16 @@ public struct LedgerService: Sendable {
         return balance
     }
 
-    public func trialBalance(asOf: CalendarDate?) async throws -> TrialBalance {
-        TrialBalance(asOf: asOf, balances: try await accounts(asOf: asOf))
+    public func trialBalance(asOf: CalendarDate?, by principal: Principal) async throws -> TrialBalance {
+        TrialBalance(asOf: asOf, balances: try await accounts(asOf: asOf, by: principal))
     }
 
-    /// Accounts whose stored balance is not the sum of their lines. Empty unless the books were tampered with.
+    /// Accounts whose stored balance is not the sum of their lines. Empty unless the books were tampered with. For
+    /// operators and drills, which hold the database's credentials already.
     public func mismatchedBalances() async throws -> [String] {
         try await database.read { connection in
             try await JournalRepository.mismatchedBalances(on: connection, logger: logger)
         }
-    }
-}
-
-/// The opaque cursor of contribution pages: base64url of `e:{entryID}`.
-public enum Cursor {
-    public static func encode(entryID: Int64) -> String {
-        Data("e:\(entryID)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: String) throws(ValidationError) -> Int64 {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.count <= 64, let data = Data(base64Encoded: base64),
-            let plain = String(data: data, encoding: .utf8), plain.hasPrefix("e:"),
-            let entryID = Int64(plain.dropFirst(2)), entryID > 0
-        else {
-            throw ValidationError(.invalidValue, at: "cursor", "is not a cursor this server handed out")
-        }
-        return entryID
     }
 }
 

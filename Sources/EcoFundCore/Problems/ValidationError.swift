@@ -1,7 +1,7 @@
-/// A request that cannot be carried out as sent, with the JSON pointer of what is wrong.
+/// A request that cannot be carried out as sent, with the JSON pointer of what is wrong (422).
 ///
 /// Validation errors are operating errors: the caller can fix the input and try again.
-public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertible, ProblemDescribing {
     /// Stable kinds of invalid input; each maps to its own problem type.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
@@ -31,4 +31,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { "\(pointer.isEmpty ? "body" : pointer) \(detail)" }
+
+    public var problem: ProblemFacts {
+        ProblemFacts(status: 422, kind: code.rawValue, detail: detail, pointer: pointer)
+    }
 }

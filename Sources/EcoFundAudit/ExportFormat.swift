@@ -1,0 +1,76 @@
+import EcoFundCore
+
+/// The layout of an audit export (DESIGN.md "Tamper evidence"): its files and their columns, the one definition the
+/// writer (EcoFundExport), the verifier and the report share.
+///
+/// CSV files follow RFC 4180, start with the UTF-8 byte order mark (so Excel on a Chinese desktop reads 北京市), end
+/// rows with CR LF, and carry a header row naming the columns below in this order. Amounts are yuan with exactly two
+/// decimals (`-1234.05`), dates `YYYY-MM-DD`, instants UTC RFC 3339 with microseconds, people by their login name.
+public enum ExportFormat {
+    public static let version = "ecofund-audit-export/1"
+
+    /// What every CSV file starts with: the UTF-8 byte order mark, so that Excel reads Chinese names correctly.
+    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// A file of the archive.
+    public enum File: String, CaseIterable, Hashable, Sendable {
+        case jurisdictions = "jurisdictions.csv"
+        case journalEntries = "journal_entries.csv"
+        case journalLines = "journal_lines.csv"
+        case accounts = "accounts.csv"
+        case trialBalance = "trial_balance.csv"
+        case contributions = "contributions.csv"
+        case commitments = "commitments.csv"
+        case runs = "disbursement_runs.csv"
+        case runTransitions = "disbursement_run_transitions.csv"
+        case allocations = "allocations.csv"
+        case payments = "payments.csv"
+        case scores = "assessment_scores.csv"
+        /// Every event up to the checkpoint, one RFC 8785 object per line: the very bytes the Merkle leaves hash.
+        case events = "events.jsonl"
+        /// The signed checkpoint the events end at, with the public key that signed it.
+        case checkpoint = "checkpoint.json"
+        /// The books for people: fund statement, per-resident figures, pledges, disbursements, a chart.
+        case report = "report.html"
+        /// What was exported, from which snapshot, and every other file's size and SHA-256.
+        case manifest = "manifest.json"
+
+        /// The name inside the archive.
+        public var name: String { rawValue }
+
+        public var isCSV: Bool { !columns.isEmpty }
+
+        /// The columns of a CSV file, in order; empty for the other files.
+        public var columns: [Column] {
+            switch self {
+            case .jurisdictions: Column.jurisdictions
+            case .journalEntries: Column.journalEntries
+            case .journalLines: Column.journalLines
+            case .accounts: Column.accounts
+            case .trialBalance: Column.trialBalance
+            case .contributions: Column.contributions
+            case .commitments: Column.commitments
+            case .runs: Column.runs
+            case .runTransitions: Column.runTransitions
+            case .allocations: Column.allocations
+            case .payments: Column.payments
+            case .scores: Column.scores
+            case .events, .checkpoint, .report, .manifest: []
+            }
+        }
+    }
+
+    /// Every file the manifest lists, in the order they are written (the manifest itself comes last, unlisted).
+    public static let files: [File] = File.allCases.filter { $0 != .manifest }
+
+    /// A CSV column: its name in the header row and what it holds.
+    public struct Column: Hashable, Sendable {
+        public let name: String
+        public let meaning: String
+
+        init(_ name: String, _ meaning: String) {
+            self.name = name
+            self.meaning = meaning
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import EcoFundCore
+
+/// Builds ``ExportReport`` from the CSV files it summarises, fed as the writer streams them: jurisdictions, accounts
+/// (the balances of the range), commitments, runs and payments. Other files are not needed and not kept.
+public struct ExportReportBuilder {
+    private struct Figures {
+        var openingFen: Int64 = 0
+        var debitsFen: Int64 = 0
+        var creditsFen: Int64 = 0
+        var closingFen: Int64 = 0
+    }
+
+    private struct Place {
+        let code: String
+        let name: String
+        let nameZh: String
+        let isProvince: Bool
+        let parent: String
+        let population: String
+    }
+
+    private var readers: [ExportFormat.File: CSVReader] = [:]
+    private var columns: [ExportFormat.File: [Int]] = [:]
+    private var places: [Place] = []
+    private var accounts: [String: Figures] = [:]
+    private var pledges: [ExportReport.Pledge] = []
+    private var runs: [(run: ExportReport.Run, proposedAt: String)] = []
+    private var paidFen: [String: Int64] = [:]
+
+    public init() {}
+
+    /// The columns each file must have for the report, in the order the row readers below use them.
+    private static func wanted(_ file: ExportFormat.File) -> [String]? {
+        switch file {
+        case .jurisdictions: ["code", "name", "name_zh", "level", "parent", "population"]
+        case .accounts: ["account", "opening", "debits", "credits", "closing"]
+        case .commitments: ["contributor", "fiscal_year", "amount", "fulfilled"]
+        case .runs: ["id", "rule", "rule_version", "status", "value_date", "pool", "allocated", "proposed_at"]
+        case .payments: ["run_id", "amount"]
+        case .journalEntries, .journalLines, .trialBalance, .contributions, .runTransitions, .allocations, .scores,
+            .events, .checkpoint, .report, .manifest:
+            nil
+        }
+    }
+
+    /// The next bytes of `file`, from its first (the byte order mark) to its last.
+    public mutating func feed(_ file: ExportFormat.File, _ bytes: [UInt8]) {
+        guard let wanted = Self.wanted(file) else { return }
+        var reader = readers[file] ?? CSVReader()
+        bytes.withUnsafeBytes { buffer in
+            reader.feed(buffer) { row, number in
+                if number == 1 {
+                    let names = row.strings
+                    columns[file] = wanted.map { names.firstIndex(of: $0) ?? -1 }
+                } else if let at = columns[file] {
+                    take(file, row, at)
+                }
+            }
+        }
+        readers[file] = reader
+    }
+
+    private mutating func take(_ file: ExportFormat.File, _ row: borrowing CSVRow, _ at: [Int]) {
+        switch file {
+        case .jurisdictions:
+            places.append(
+                Place(
+                    code: row.string(at[0]), name: row.string(at[1]), nameZh: row.string(at[2]),
+                    isProvince: row.equals(at[3], "province"), parent: row.string(at[4]),
+                    population: row.string(at[5])))
+        case .accounts:
+            accounts[row.string(at[0])] = Figures(
+                openingFen: row.fen(at[1]) ?? 0, debitsFen: row.fen(at[2]) ?? 0, creditsFen: row.fen(at[3]) ?? 0,
+                closingFen: row.fen(at[4]) ?? 0)
+        case .commitments:
+            pledges.append(
+                .init(
+                    contributor: row.string(at[0]), fiscalYear: row.string(at[1]), committedFen: row.fen(at[2]) ?? 0,
+                    fulfilledFen: row.fen(at[3]) ?? 0))
+        case .runs:
+            let run = ExportReport.Run(
+                id: row.string(at[0]), rule: "\(row.string(at[1])) v\(row.string(at[2]))", status: row.string(at[3]),
+                valueDate: row.string(at[4]), poolFen: row.fen(at[5]) ?? 0, allocatedFen: row.fen(at[6]) ?? 0,
+                paidFen: 0)
+            runs.append((run, row.string(at[7])))
+        case .payments:
+            paidFen[row.string(at[0]), default: 0] += row.fen(at[1]) ?? 0
+        case .journalEntries, .journalLines, .trialBalance, .contributions, .runTransitions, .allocations, .scores,
+            .events, .checkpoint, .report, .manifest:
+            break
+        }
+    }
+
+    /// The report of the files fed so far.
+    public func report(range: DateRange, checkpoint: Checkpoint) -> ExportReport {
+        // Provinces first, then each province's cities, by code.
+        let ordered = places.sorted {
+            ($0.isProvince ? 0 : 1, $0.parent, $0.code) < ($1.isProvince ? 0 : 1, $1.parent, $1.code)
+        }
+        let flows = ordered.map { place in
+            let contributions = accounts["contributions:\(place.code)"]
+            return ExportReport.Flow(
+                code: place.code, name: place.name, nameZh: place.nameZh, population: place.population,
+                contributedFen: contributions?.creditsFen ?? 0, reversedFen: contributions?.debitsFen ?? 0,
+                disbursedFen: accounts["disbursements:\(place.code)"]?.debitsFen ?? 0,
+                paidFen: accounts["payable:\(place.code)"]?.debitsFen ?? 0)
+        }
+        let runs = self.runs.sorted { ($0.run.valueDate, $0.proposedAt) < ($1.run.valueDate, $1.proposedAt) }.map {
+            entry in
+            ExportReport.Run(
+                id: entry.run.id, rule: entry.run.rule, status: entry.run.status, valueDate: entry.run.valueDate,
+                poolFen: entry.run.poolFen, allocatedFen: entry.run.allocatedFen,
+                paidFen: paidFen[entry.run.id, default: 0])
+        }
+        let payable = accounts.filter { $0.key.hasPrefix("payable:") }.values.reduce(Int64(0)) { $0 + $1.closingFen }
+        let cash = accounts[AccountCode.fundCash.description]
+        return ExportReport(
+            range: range, checkpoint: checkpoint, flows: flows, pledges: pledges, runs: runs,
+            cashOpeningFen: cash?.openingFen ?? 0, cashClosingFen: cash?.closingFen ?? 0, payableClosingFen: payable)
+    }
+}

@@ -1,0 +1,172 @@
+import EcoFundCore
+import Foundation
+
+/// Each run's allocation recomputed from its rule and snapshot: recipient → amount in fen, by run id.
+typealias Recomputed = [String: [String: Int64]]
+
+/// `disbursement_runs.csv`: every allocation is what its rule gives on its snapshotted inputs, its posting moves
+/// what it allocated, and its status is the one the signed log last recorded.
+struct RunsCheck: RowCheck {
+    static let file = ExportFormat.File.runs
+    static let required = [
+        "id", "status", "pool", "allocated", "posted_entry_id", "rule_document", "snapshot", "allocation",
+    ]
+    private(set) var findings: Recomputed = [:]
+    private var journal: Journal
+    private let events: SignedEvents
+    private var columns: [Int] = []
+
+    init(journal: Journal, events: SignedEvents) {
+        self.journal = journal
+        self.events = events
+    }
+
+    mutating func header(_ table: CSVTable) { columns = table.indexes(Self.required) }
+
+    mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
+        let id = row.string(columns[0]).lowercased()
+        let what = "disbursement run \(id)"
+        guard let pool = row.amount(columns[2], "pool", at: place, &report),
+            let allocated = row.amount(columns[3], "allocated", at: place, &report)
+        else { return }
+        recompute(row, id: id, poolFen: pool, allocatedFen: allocated, &report)
+        if let entryID = Int64(row.string(columns[4])), journal.index(entryID) != nil,
+            let total = journal.total(entryID, kind: .disbursement, for: what, &report), total != allocated,
+            allocated > 0
+        {
+            report.fail(
+                "\(what) allocated \(Money(fen: allocated).decimalString), but its posting moves "
+                    + "\(Money(fen: total).decimalString)")
+        }
+        guard let event = events.runs[id] else {
+            report.fail("\(what) is not in the signed event log")
+            return
+        }
+        let status = row.string(columns[1])
+        if event["status"]?.text != status || event["allocated"]?.text != Money(fen: allocated).decimalString {
+            report.fail(
+                "\(what) is \(status) with \(Money(fen: allocated).decimalString) allocated in disbursement_runs.csv, "
+                    + "but the signed event log last shows it \(event["status"]?.text ?? "?") with "
+                    + "\(event["allocated"]?.text ?? "?")")
+        }
+    }
+
+    private mutating func recompute(
+        _ row: borrowing CSVRow, id: String, poolFen: Int64, allocatedFen: Int64, _ report: inout ExportVerifier.Report
+    ) {
+        let what = "disbursement run \(id)"
+        let decoder = JSONDecoder()
+        let document: RuleDocument
+        let snapshot: RunSnapshot
+        let stored: Allocation
+        do {
+            document = try decoder.decode(RuleDocument.self, from: Data(row.string(columns[5]).utf8))
+            snapshot = try decoder.decode(RunSnapshot.self, from: Data(row.string(columns[6]).utf8))
+            stored = try decoder.decode(Allocation.self, from: Data(row.string(columns[7]).utf8))
+        } catch {
+            report.fail("\(what): its rule, snapshot or allocation cannot be read: \(error)")
+            return
+        }
+        do {
+            let again = try Allocator.allocate(try AllocationRule(document), inputs: snapshot.inputs)
+            findings[id] = Dictionary(
+                again.allocations.map { ($0.recipient, $0.amount.fen) }, uniquingKeysWith: { $0 + $1 })
+            if again != stored {
+                let differing = zip(again.allocations, stored.allocations).filter { $0.0 != $0.1 }.map(\.0.recipient)
+                report.fail(
+                    "\(what): recomputing \(document.code) on its snapshotted inputs gives \(Self.amounts(again)), but "
+                        + "the stored allocation is \(Self.amounts(stored))"
+                        + (differing.isEmpty ? "" : " (recipients that differ: \(differing.joined(separator: ", ")))"))
+            }
+            if again.pool.fen != poolFen || again.allocated.fen != allocatedFen {
+                report.fail(
+                    "\(what): pool \(Money(fen: poolFen).decimalString) and allocated "
+                        + "\(Money(fen: allocatedFen).decimalString) in the CSV, \(again.pool.decimalString) and "
+                        + "\(again.allocated.decimalString) recomputed")
+            }
+        } catch {
+            report.fail("\(what): its rule cannot be applied to its snapshot: \(error)")
+        }
+    }
+
+    mutating func finish(_ report: inout ExportVerifier.Report) {}
+
+    static func amounts(_ allocation: Allocation) -> String {
+        allocation.allocations.map { "\($0.recipient) \($0.amount.decimalString)" }.joined(separator: ", ")
+    }
+}
+
+/// `allocations.csv`: per run, exactly the amounts its rule gives.
+struct AllocationsCheck: RowCheck {
+    static let file = ExportFormat.File.allocations
+    static let required = ["run_id", "recipient", "amount"]
+    private let recomputed: Recomputed
+    private var rows: Recomputed = [:]
+    private var columns: [Int] = []
+
+    init(recomputed: Recomputed) { self.recomputed = recomputed }
+
+    mutating func header(_ table: CSVTable) { columns = table.indexes(Self.required) }
+
+    mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
+        let run = row.string(columns[0]).lowercased()
+        if let amount = row.amount(columns[2], "amount", at: place, &report) {
+            rows[run, default: [:]][row.string(columns[1])] = amount
+        }
+    }
+
+    mutating func finish(_ report: inout ExportVerifier.Report) {
+        for (run, amounts) in recomputed.sorted(by: { $0.key < $1.key }) where rows[run] != amounts {
+            let listed = amounts.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(Money(fen: $0.value).decimalString)" }.joined(separator: ", ")
+            report.fail(
+                "allocations.csv for run \(run) does not hold the amounts its rule gives on its snapshot: \(listed)")
+        }
+    }
+}
+
+/// `payments.csv`: each payment is booked by its payment entry, pays what the rule allocated, and agrees with the
+/// signed event that confirmed it.
+struct PaymentsCheck: RowCheck {
+    static let file = ExportFormat.File.payments
+    static let required = ["run_id", "recipient", "amount", "entry_id"]
+    private var journal: Journal
+    private let recomputed: Recomputed
+    private let events: SignedEvents
+    private var columns: [Int] = []
+
+    init(journal: Journal, recomputed: Recomputed, events: SignedEvents) {
+        self.journal = journal
+        self.recomputed = recomputed
+        self.events = events
+    }
+
+    mutating func header(_ table: CSVTable) { columns = table.indexes(Self.required) }
+
+    mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
+        let run = row.string(columns[0]).lowercased()
+        let recipient = row.string(columns[1])
+        let what = "the payment of run \(run) to \(recipient)"
+        guard let amount = row.amount(columns[2], "amount", at: place, &report),
+            let entryID = row.integer(columns[3], "entry_id", at: place, &report)
+        else { return }
+        let paid = Money(fen: amount).decimalString
+        if let total = journal.total(entryID, kind: .payment, for: what, &report), total != amount {
+            report.fail("\(what) is \(paid), but its entry \(entryID) moves \(Money(fen: total).decimalString)")
+        }
+        if let allocated = recomputed[run]?[recipient], allocated != amount {
+            report.fail("\(what) is \(paid); the rule allocates \(Money(fen: allocated).decimalString)")
+        }
+        guard let event = events.payments["\(run)/\(recipient)"] else {
+            report.fail("\(what) is not in the signed event log")
+            return
+        }
+        if event["amount"]?.text != paid || event["entryID"]?.integer != entryID {
+            report.fail(
+                "\(what) (\(paid), entry \(entryID)) differs from the signed event "
+                    + "(\(event["amount"]?.text ?? "?"), entry \(event["entryID"]?.integer.map(String.init) ?? "?"))")
+        }
+    }
+
+    mutating func finish(_ report: inout ExportVerifier.Report) {}
+}

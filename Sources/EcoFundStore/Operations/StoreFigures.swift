@@ -1,0 +1,39 @@
+import EcoFundCore
+import Logging
+import PostgresNIO
+
+/// What the database knows that an operator watches: the sealer's lag and the journal's size. Read when asked (a
+/// Prometheus scrape), so that every server reports the same figures and a restart loses nothing.
+public struct StoreFigures: Sendable {
+    /// Committed audit events the sealer has not yet added to the log.
+    public let unsealedEvents: Int64
+    /// Journal entries posted, by kind.
+    public let entriesByKind: [JournalEntry.Kind: Int64]
+
+    public static func read(_ database: Database) async throws -> StoreFigures {
+        let logger = database.logger
+        return try await database.read { connection in
+            StoreFigures(
+                unsealedEvents: try await AuditRepository.unsealedCount(on: connection, logger: logger),
+                entriesByKind: try await OperationsRepository.entriesByKind(on: connection, logger: logger))
+        }
+    }
+}
+
+/// SQL for the operators' figures.
+enum OperationsRepository {
+    static func entriesByKind(on connection: PostgresConnection, logger: Logger) async throws
+        -> [JournalEntry.Kind: Int64]
+    {
+        var counts: [JournalEntry.Kind: Int64] = [:]
+        let rows = try await connection.query(
+            "SELECT kind::text, count(*) FROM journal_entries GROUP BY kind", logger: logger)
+        for try await (text, count) in rows.decode((String, Int64).self) {
+            guard let kind = JournalEntry.Kind(rawValue: text) else {
+                preconditionFailure("a journal entry has kind \(text), which the schema does not allow")
+            }
+            counts[kind] = count
+        }
+        return counts
+    }
+}
