@@ -137,6 +137,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The repository's own rules: what may live where, and the deployment files against the code.
+        .testTarget(name: "EcoFundLayoutTests", swiftSettings: strict),
         .testTarget(
             name: "EcoFundStoreTests",
             dependencies: ["EcoFundStore", "EcoFundTesting", .product(name: "PostgresNIO", package: "postgres-nio")],

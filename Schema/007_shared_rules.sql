@@ -6,7 +6,9 @@
 --   is_jurisdiction_code(text) …    CodePattern.jurisdiction …        (the CHECK constraints on codes)
 --   is_account_code(text)           AccountCode(_:)
 --   utc_text(timestamptz)           UTCTime.text(_:)                  (instants as text in events and exports)
---   commitment_fulfilled_fen(…)     Commitment.fulfilled              (what a pledge has received)
+--
+-- and one rule that only SQL computes, once for the API and the export alike:
+--   commitment_fulfilled_fen(…)     what a pledge has received (Commitment.fulfilled, commitments.csv)
 
 -- Whether a debit increases an account of this type (assets and expenses) or a credit does (liabilities, revenue).
 -- NULL for a type the ledger does not know, which no stored account has (accounts.type's CHECK).
@@ -31,7 +33,7 @@ $$;
 -- `fund:cash`, or a kind of account and a jurisdiction code: `contributions:beijing`.
 CREATE FUNCTION is_account_code(code text) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT code = 'fund:cash'
-        OR (split_part(code, ':', 1) IN ('contributions', 'disbursements', 'payable')
+        OR (strpos(code, ':') > 0 AND split_part(code, ':', 1) IN ('contributions', 'disbursements', 'payable')
             AND is_jurisdiction_code(substr(code, strpos(code, ':') + 1)))
 $$;
 

@@ -28,6 +28,12 @@ say "checking formatting (.swift-format)"
 swift format lint --strict --recursive Sources Tests Package.swift \
     || die "formatting differs; run: swift format --in-place --recursive Sources Tests Package.swift"
 
+say "checking that ecofund verify's code reaches no database driver (swift package describe)"
+swift package dump-package >"$work/package.json"
+swift package show-dependencies --format json >"$work/dependencies.json"
+python3 "$ROOT/Scripts/lib/package-graph.py" "$work/package.json" "$work/dependencies.json" \
+    || die "the verifier's module reaches a database driver"
+
 say "building and running the tests"
 swift build --build-tests
 # A bound, so that a test that hangs fails the run with its name instead of using up CI's time.

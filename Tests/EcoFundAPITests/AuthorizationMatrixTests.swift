@@ -7,158 +7,203 @@ import PostgresNIO
 import Testing
 
 /// Every operation of the API × every caller: the five roles, a finance official of the other jurisdiction, and no,
-/// an expired or a revoked token. The table below is the specification: `+` the caller is let through (the answer
-/// may still be 200, 201, 404, 409 or 422 depending on the state, but never 401, 403 or 5xx), `-` the caller is
-/// refused with 403, and the last three columns are always 401 (public operations aside). Bodies are valid, so that
-/// only the caller decides.
+/// an expired or a revoked token. ``allowed`` is the specification: `+` the caller is let through (the answer may
+/// still be 200, 201, 404, 409 or 422 depending on the state, but never 401, 403 or 5xx), `-` the caller is refused
+/// with 403, and the last three columns are always 401 (public operations aside). Bodies are valid, so that only the
+/// caller decides. The same table is checked against the services themselves (``ServiceAuthorizationTests``), so a
+/// service that lost its check fails even when every handler in front of it is bypassed.
 @Suite struct AuthorizationMatrixTests {
     enum Caller: String, CaseIterable, Sendable {
         case admin, finance, otherFinance, approver, assessor, auditor, none, expired, revoked
+
+        /// The callers that are people with a role (the rest have no valid token).
+        static let roles: [Caller] = [.admin, .finance, .otherFinance, .approver, .assessor, .auditor]
     }
+
+    /// Who may call each operation: admin, finance (Beijing), finance (Tianjin, for Beijing's data), approver,
+    /// assessor, auditor.
+    static let allowed: [String: String] = [
+        "getHealth": "++++++",
+        "listJurisdictions": "++++++",
+        "getJurisdiction": "++++++",
+        "putJurisdiction": "+-----",
+        "listAccounts": "++++++",
+        "getAccount": "++++++",
+        "createContribution": "++----",
+        "listContributions": "++++++",
+        "getContribution": "++++++",
+        "reverseContribution": "++----",
+        "createCommitment": "++----",
+        "listCommitments": "++++++",
+        "getTrialBalance": "++++++",
+        "createAssessmentScheme": "+---+-",
+        "getAssessmentScheme": "++++++",
+        "createAssessmentPeriod": "+---+-",
+        "getAssessmentPeriod": "++++++",
+        "putScore": "+---+-",
+        "listScores": "++++++",
+        "getScore": "++++++",
+        "getScoreHistory": "++++++",
+        "finalizeAssessmentPeriod": "+---+-",
+        "reopenAssessmentPeriod": "+---+-",
+        "publishAllocationRule": "+-----",
+        "getAllocationRule": "++++++",
+        "previewAllocation": "++++--",
+        "proposeRun": "-+++--",
+        "listRuns": "++++++",
+        "getRun": "++++++",
+        "rejectRun": "---+--",
+        "cancelRun": "---+--",
+        "approveRun": "---+--",
+        "postRun": "---+--",
+        "confirmPayment": "---+--",
+        "listAuditEvents": "+----+",
+        "getCheckpoint": "+----+",
+        "getPublicKey": "+----+",
+        "getInclusionProof": "+----+",
+        "getConsistencyProof": "+----+",
+        "getAuditExport": "-----+",
+        "createToken": "+-----",
+        "revokeToken": "+-----",
+    ]
 
     struct Row: Sendable {
         let operation: String
         let method: HTTPRequest.Method
         let path: String
         let body: String?
-        /// admin, finance (Beijing), finance (Tianjin, for Beijing's data), approver, assessor, auditor
-        let allowed: String
+    }
+
+    /// What the operations act on: an open period 2025, the rule `simple`, a funded fund, a contribution and a
+    /// proposed run.
+    struct State: Sendable {
+        let contribution: UUID
+        let run: UUID
+    }
+
+    static func prepare(_ api: APIHarness) async throws -> State {
+        try await AssessmentTests.openPeriod(api)
+        #expect(
+            try await api.call(
+                .post, "/v1/allocation-rules", token: api.tokens.admin, json: DisbursementTests.rule()
+            ).status == 201)
+        try await DisbursementTests.fund(api, "5000.00")
+        let contribution = try #require(
+            try await api.call(.get, "/v1/contributions", token: api.tokens.auditor).items.first?["id"] as? String)
+        let run = try await DisbursementTests.propose(api, key: "matrix-run")
+        return State(
+            contribution: try #require(UUID(uuidString: contribution)), run: try #require(UUID(uuidString: run)))
     }
 
     @Test func everyOperationLetsInExactlyTheCallersItShould() async throws {
         try await APIHarness.with(signingKey: Curve25519.Signing.PrivateKey().rawRepresentation) { api in
-            // State for the operations to act on.
-            try await AssessmentTests.openPeriod(api)
-            #expect(
-                try await api.call(
-                    .post, "/v1/allocation-rules", token: api.tokens.admin, json: DisbursementTests.rule()
-                ).status == 201)
-            try await DisbursementTests.fund(api, "5000.00")
-            let contribution = try #require(
-                try await api.call(.get, "/v1/contributions", token: api.tokens.auditor).items.first?["id"] as? String)
-            let run = try await DisbursementTests.propose(api, key: "matrix-run")
+            let state = try await Self.prepare(api)
+            let contribution = state.contribution.uuidString.lowercased()
+            let run = state.run.uuidString.lowercased()
             let unknown = UUID().uuidString
             let reason = #"{"reason":"authorization matrix"}"#
 
             let rows: [Row] = [
                 // operation                 method  path                                               body           A F O P S U
-                Row(operation: "getHealth", method: .get, path: "/healthz", body: nil, allowed: "++++++"),
+                Row(operation: "getHealth", method: .get, path: "/healthz", body: nil),
                 Row(
-                    operation: "listJurisdictions", method: .get, path: "/v1/jurisdictions", body: nil,
-                    allowed: "++++++"),
+                    operation: "listJurisdictions", method: .get, path: "/v1/jurisdictions", body: nil),
                 Row(
-                    operation: "getJurisdiction", method: .get, path: "/v1/jurisdictions/hebei", body: nil,
-                    allowed: "++++++"),
+                    operation: "getJurisdiction", method: .get, path: "/v1/jurisdictions/hebei", body: nil),
                 Row(
                     operation: "putJurisdiction", method: .put, path: "/v1/jurisdictions/xiongan",
                     body:
-                        #"{"name":"Xiong'an","nameZh":"雄安新区","level":"city","parent":"hebei","population":"1205000.00","ecologicalArea":"1770.00","envSpendingPerCapita":"300.00"}"#,
-                    allowed: "+-----"),
-                Row(operation: "listAccounts", method: .get, path: "/v1/accounts", body: nil, allowed: "++++++"),
+                        #"{"name":"Xiong'an","nameZh":"雄安新区","level":"city","parent":"hebei","population":"1205000.00","ecologicalArea":"1770.00","envSpendingPerCapita":"300.00"}"#
+                ),
+                Row(operation: "listAccounts", method: .get, path: "/v1/accounts", body: nil),
                 Row(
-                    operation: "getAccount", method: .get, path: "/v1/accounts/fund:cash", body: nil, allowed: "++++++"),
+                    operation: "getAccount", method: .get, path: "/v1/accounts/fund:cash", body: nil),
                 Row(
                     operation: "createContribution", method: .post, path: "/v1/contributions",
-                    body: APIHarness.contribution(amount: "1.00", reference: "MATRIX"), allowed: "++----"),
+                    body: APIHarness.contribution(amount: "1.00", reference: "MATRIX")),
                 Row(
-                    operation: "listContributions", method: .get, path: "/v1/contributions", body: nil,
-                    allowed: "++++++"),
+                    operation: "listContributions", method: .get, path: "/v1/contributions", body: nil),
                 Row(
-                    operation: "getContribution", method: .get, path: "/v1/contributions/\(contribution)", body: nil,
-                    allowed: "++++++"),
+                    operation: "getContribution", method: .get, path: "/v1/contributions/\(contribution)", body: nil),
                 Row(
                     operation: "reverseContribution", method: .post, path: "/v1/contributions/\(contribution)/reversal",
-                    body: reason, allowed: "++----"),
+                    body: reason),
                 Row(
                     operation: "createCommitment", method: .post, path: "/v1/commitments",
-                    body: #"{"contributor":"beijing","fiscalYear":2031,"amount":"100.00","currency":"CNY"}"#,
-                    allowed: "++----"),
-                Row(operation: "listCommitments", method: .get, path: "/v1/commitments", body: nil, allowed: "++++++"),
+                    body: #"{"contributor":"beijing","fiscalYear":2031,"amount":"100.00","currency":"CNY"}"#),
+                Row(operation: "listCommitments", method: .get, path: "/v1/commitments", body: nil),
                 Row(
-                    operation: "getTrialBalance", method: .get, path: "/v1/reports/trial-balance", body: nil,
-                    allowed: "++++++"),
+                    operation: "getTrialBalance", method: .get, path: "/v1/reports/trial-balance", body: nil),
                 Row(
                     operation: "createAssessmentScheme", method: .post, path: "/v1/assessment-schemes",
-                    body: AssessmentTests.scheme, allowed: "+---+-"),
+                    body: AssessmentTests.scheme),
                 Row(
-                    operation: "getAssessmentScheme", method: .get, path: "/v1/assessment-schemes/green", body: nil,
-                    allowed: "++++++"),
+                    operation: "getAssessmentScheme", method: .get, path: "/v1/assessment-schemes/green", body: nil),
                 Row(
                     operation: "createAssessmentPeriod", method: .post, path: "/v1/assessment-periods",
-                    body: #"{"code":"2031","scheme":"green","jurisdictions":["chengde"]}"#, allowed: "+---+-"),
+                    body: #"{"code":"2031","scheme":"green","jurisdictions":["chengde"]}"#),
                 Row(
-                    operation: "getAssessmentPeriod", method: .get, path: "/v1/assessment-periods/2025", body: nil,
-                    allowed: "++++++"),
+                    operation: "getAssessmentPeriod", method: .get, path: "/v1/assessment-periods/2025", body: nil),
                 Row(
                     operation: "putScore", method: .put, path: "/v1/assessment-periods/2025/scores/chengde",
-                    body: AssessmentTests.values(forest: "40", pm25: "35", reason: "matrix"), allowed: "+---+-"),
+                    body: AssessmentTests.values(forest: "40", pm25: "35", reason: "matrix")),
                 Row(
-                    operation: "listScores", method: .get, path: "/v1/assessment-periods/2025/scores", body: nil,
-                    allowed: "++++++"),
+                    operation: "listScores", method: .get, path: "/v1/assessment-periods/2025/scores", body: nil),
                 Row(
-                    operation: "getScore", method: .get, path: "/v1/assessment-periods/2025/scores/chengde", body: nil,
-                    allowed: "++++++"),
+                    operation: "getScore", method: .get, path: "/v1/assessment-periods/2025/scores/chengde", body: nil),
                 Row(
                     operation: "getScoreHistory", method: .get,
-                    path: "/v1/assessment-periods/2025/scores/chengde/history", body: nil, allowed: "++++++"),
+                    path: "/v1/assessment-periods/2025/scores/chengde/history", body: nil),
                 Row(
                     operation: "finalizeAssessmentPeriod", method: .post, path: "/v1/assessment-periods/2031/finalize",
-                    body: nil, allowed: "+---+-"),
+                    body: nil),
                 Row(
                     operation: "reopenAssessmentPeriod", method: .post, path: "/v1/assessment-periods/2031/reopen",
-                    body: reason, allowed: "+---+-"),
+                    body: reason),
                 Row(
                     operation: "publishAllocationRule", method: .post, path: "/v1/allocation-rules",
-                    body: DisbursementTests.rule(code: "matrix"), allowed: "+-----"),
+                    body: DisbursementTests.rule(code: "matrix")),
                 Row(
-                    operation: "getAllocationRule", method: .get, path: "/v1/allocation-rules/simple", body: nil,
-                    allowed: "++++++"),
+                    operation: "getAllocationRule", method: .get, path: "/v1/allocation-rules/simple", body: nil),
                 Row(
                     operation: "previewAllocation", method: .post, path: "/v1/allocation-rules/simple/preview",
-                    body: "{}", allowed: "++++--"),
+                    body: "{}"),
                 Row(
                     operation: "proposeRun", method: .post, path: "/v1/disbursement-runs",
-                    body: #"{"rule":"simple","valueDate":"2026-02-01"}"#, allowed: "-+++--"),
-                Row(operation: "listRuns", method: .get, path: "/v1/disbursement-runs", body: nil, allowed: "++++++"),
+                    body: #"{"rule":"simple","valueDate":"2026-02-01"}"#),
+                Row(operation: "listRuns", method: .get, path: "/v1/disbursement-runs", body: nil),
                 Row(
-                    operation: "getRun", method: .get, path: "/v1/disbursement-runs/\(run)", body: nil,
-                    allowed: "++++++"),
+                    operation: "getRun", method: .get, path: "/v1/disbursement-runs/\(run)", body: nil),
                 Row(
                     operation: "rejectRun", method: .post, path: "/v1/disbursement-runs/\(unknown)/reject",
-                    body: reason,
-                    allowed: "---+--"),
+                    body: reason),
                 Row(
                     operation: "cancelRun", method: .post, path: "/v1/disbursement-runs/\(unknown)/cancel",
-                    body: reason,
-                    allowed: "---+--"),
+                    body: reason),
                 Row(
-                    operation: "approveRun", method: .post, path: "/v1/disbursement-runs/\(run)/approve", body: nil,
-                    allowed: "---+--"),
+                    operation: "approveRun", method: .post, path: "/v1/disbursement-runs/\(run)/approve", body: nil),
                 Row(
-                    operation: "postRun", method: .post, path: "/v1/disbursement-runs/\(run)/post", body: nil,
-                    allowed: "---+--"),
+                    operation: "postRun", method: .post, path: "/v1/disbursement-runs/\(run)/post", body: nil),
                 Row(
                     operation: "confirmPayment", method: .post, path: "/v1/disbursement-runs/\(run)/payments",
-                    body: #"{"recipient":"chengde","bankReference":"MATRIX-1"}"#, allowed: "---+--"),
-                Row(operation: "listAuditEvents", method: .get, path: "/v1/audit/events", body: nil, allowed: "+----+"),
+                    body: #"{"recipient":"chengde","bankReference":"MATRIX-1"}"#),
+                Row(operation: "listAuditEvents", method: .get, path: "/v1/audit/events", body: nil),
                 Row(
-                    operation: "getCheckpoint", method: .get, path: "/v1/audit/checkpoint", body: nil, allowed: "+----+"
-                ),
+                    operation: "getCheckpoint", method: .get, path: "/v1/audit/checkpoint", body: nil),
                 Row(
-                    operation: "getPublicKey", method: .get, path: "/v1/audit/public-key", body: nil, allowed: "+----+"),
+                    operation: "getPublicKey", method: .get, path: "/v1/audit/public-key", body: nil),
                 Row(
                     operation: "getInclusionProof", method: .get, path: "/v1/audit/proofs/inclusion?index=0&treeSize=1",
-                    body: nil, allowed: "+----+"),
+                    body: nil),
                 Row(
                     operation: "getConsistencyProof", method: .get, path: "/v1/audit/proofs/consistency?from=1&to=1",
-                    body: nil, allowed: "+----+"),
-                Row(operation: "getAuditExport", method: .get, path: "/v1/audit/export", body: nil, allowed: "-----+"),
+                    body: nil),
+                Row(operation: "getAuditExport", method: .get, path: "/v1/audit/export", body: nil),
                 Row(
                     operation: "createToken", method: .post, path: "/v1/tokens",
-                    body: #"{"subject":"matrix.auditor","role":"auditor"}"#, allowed: "+-----"),
+                    body: #"{"subject":"matrix.auditor","role":"auditor"}"#),
                 Row(
-                    operation: "revokeToken", method: .delete, path: "/v1/tokens/\(unknown)", body: nil,
-                    allowed: "+-----"),
+                    operation: "revokeToken", method: .delete, path: "/v1/tokens/\(unknown)", body: nil),
             ]
             let tokens = try await Self.tokens(api)
             var mismatches: [String] = []
@@ -211,11 +256,16 @@ import Testing
         }
     }
 
-    static func expectation(_ row: Row, _ caller: Caller) -> Expectation {
-        let columns: [Caller] = [.admin, .finance, .otherFinance, .approver, .assessor, .auditor]
-        if let index = columns.firstIndex(of: caller) {
-            return Array(row.allowed)[index] == "+" ? .through : .forbidden
+    /// Whether the table lets `caller` (one of ``Caller/roles``) through `operation`.
+    static func allows(_ operation: String, _ caller: Caller) -> Bool {
+        guard let allowed = allowed[operation], let index = Caller.roles.firstIndex(of: caller) else {
+            preconditionFailure("the table has no row for \(operation) or no column for \(caller)")
         }
+        return Array(allowed)[index] == "+"
+    }
+
+    static func expectation(_ row: Row, _ caller: Caller) -> Expectation {
+        if Caller.roles.contains(caller) { return allows(row.operation, caller) ? .through : .forbidden }
         return row.operation == "getHealth" ? .through : .unauthenticated
     }
 

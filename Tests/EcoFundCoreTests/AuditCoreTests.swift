@@ -52,6 +52,32 @@ import Testing
         #expect(large.count == 300)
     }
 
+    /// The sealer stores the subtrees each new leaf completes and resumes from the stored right edge: every node
+    /// the accumulator hands back is the hash of its leaves, each complete subtree is handed back once, and a log
+    /// resumed at any size goes on exactly as one built in one go.
+    @Test func theAccumulatorHandsBackEveryCompletedSubtreeAndResumes() {
+        let hashes = (0..<300).map { MerkleTree.leafHash([UInt8($0 & 0xff), UInt8($0 >> 8), 7]) }
+        var whole = MerkleTree.Accumulator()
+        var nodes: [MerkleTree.Accumulator.Node] = []
+        for hash in hashes { whole.append(leafHash: hash) { nodes.append($0) } }
+        for node in nodes {
+            let start = node.index << node.level
+            #expect(
+                node.hash == MerkleTree.root(hashes[start..<start + (1 << node.level)]), "\(node.level)/\(node.index)")
+        }
+        // 300 leaves complete 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1 subtrees of two or more leaves.
+        #expect(nodes.count == 296 && Set(nodes.map { "\($0.level)/\($0.index)" }).count == 296)
+        for size in [0, 1, 2, 3, 7, 8, 100, 255, 256, 299] {
+            let frontier = MerkleTree.Accumulator.frontier(count: size).map { MerkleTree.root(hashes[$0]) }
+            var resumed = MerkleTree.Accumulator(count: size, frontier: frontier)
+            #expect(resumed.root == MerkleTree.root(hashes[0..<size]), "resumed at \(size)")
+            var later: [MerkleTree.Accumulator.Node] = []
+            for hash in hashes[size...] { resumed.append(leafHash: hash) { later.append($0) } }
+            #expect(resumed.root == whole.root && resumed.count == 300, "resumed at \(size)")
+            #expect(Set(later).isSubset(of: Set(nodes)), "resumed at \(size)")
+        }
+    }
+
     @Test func auditPathsMatchTheReferenceVectors() {
         let first = MerkleTree.inclusionProof(index: 0, size: 8, rangeHash: Self.rangeHash(Self.hashes)).map(\.hex)
         #expect(

@@ -70,25 +70,33 @@ public struct ExportReportBuilder {
                     population: row.string(at[5])))
         case .accounts:
             accounts[row.string(at[0])] = Figures(
-                openingFen: row.fen(at[1]) ?? 0, debitsFen: row.fen(at[2]) ?? 0, creditsFen: row.fen(at[3]) ?? 0,
-                closingFen: row.fen(at[4]) ?? 0)
+                openingFen: Self.fen(row, at[1]), debitsFen: Self.fen(row, at[2]), creditsFen: Self.fen(row, at[3]),
+                closingFen: Self.fen(row, at[4]))
         case .commitments:
             pledges.append(
                 .init(
-                    contributor: row.string(at[0]), fiscalYear: row.string(at[1]), committedFen: row.fen(at[2]) ?? 0,
-                    fulfilledFen: row.fen(at[3]) ?? 0))
+                    contributor: row.string(at[0]), fiscalYear: row.string(at[1]), committedFen: Self.fen(row, at[2]),
+                    fulfilledFen: Self.fen(row, at[3])))
         case .runs:
             let run = ExportReport.Run(
                 id: row.string(at[0]), rule: "\(row.string(at[1])) v\(row.string(at[2]))", status: row.string(at[3]),
-                valueDate: row.string(at[4]), poolFen: row.fen(at[5]) ?? 0, allocatedFen: row.fen(at[6]) ?? 0,
+                valueDate: row.string(at[4]), poolFen: Self.fen(row, at[5]), allocatedFen: Self.fen(row, at[6]),
                 paidFen: 0)
             runs.append((run, row.string(at[7])))
         case .payments:
-            paidFen[row.string(at[0]), default: 0] += row.fen(at[1]) ?? 0
+            paidFen[row.string(at[0]), default: 0] += Self.fen(row, at[1])
         case .journalEntries, .journalLines, .trialBalance, .contributions, .runTransitions, .allocations, .scores,
             .events, .checkpoint, .report, .manifest:
             break
         }
+    }
+
+    /// An amount the writer's own query wrote (`fen_text`): one that does not read is a bug, not a zero.
+    private static func fen(_ row: borrowing CSVRow, _ field: Int) -> Int64 {
+        guard let fen = row.fen(field) else {
+            preconditionFailure("the export wrote \"\(row.string(field))\" as an amount")
+        }
+        return fen
     }
 
     /// The report of the files fed so far.

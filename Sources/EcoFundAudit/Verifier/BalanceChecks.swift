@@ -31,36 +31,37 @@ struct AccountsCheck: RowCheck {
             report.fail("\(place): account \(account) has type \"\(row.string(columns[1]))\", which no account has")
             return
         }
-        guard let opening = row.amount(columns[2], "opening", at: place, &report),
-            let debits = row.amount(columns[3], "debits", at: place, &report),
-            let credits = row.amount(columns[4], "credits", at: place, &report),
-            let closing = row.amount(columns[5], "closing", at: place, &report),
-            let stored = row.amount(columns[6], "stored_balance", at: place, &report)
+        guard let openingFen = row.amount(columns[2], "opening", at: place, &report),
+            let debitsFen = row.amount(columns[3], "debits", at: place, &report),
+            let creditsFen = row.amount(columns[4], "credits", at: place, &report),
+            let closingFen = row.amount(columns[5], "closing", at: place, &report),
+            let storedFen = row.amount(columns[6], "stored_balance", at: place, &report)
         else { return }
         let lines = journal.accounts.totals(account)
-        if debits != lines.debitsFen || credits != lines.creditsFen {
+        if debitsFen != lines.debitsFen || creditsFen != lines.creditsFen {
             report.fail(
-                "account \(account): accounts.csv shows debits \(Money(fen: debits).decimalString) and credits "
-                    + "\(Money(fen: credits).decimalString), the lines add up to "
+                "account \(account): accounts.csv shows debits \(Money(fen: debitsFen).decimalString) and credits "
+                    + "\(Money(fen: creditsFen).decimalString), the lines add up to "
                     + "\(Money(fen: lines.debitsFen).decimalString) and \(Money(fen: lines.creditsFen).decimalString)")
         }
-        let movement =
+        let movementFen =
             kind.isDebitNormal ? lines.debitsFen - lines.creditsFen : lines.creditsFen - lines.debitsFen
-        if opening + movement != closing {
+        if openingFen + movementFen != closingFen {
             report.fail(
-                "account \(account): opening \(Money(fen: opening).decimalString) and the lines give "
-                    + "\(Money(fen: opening + movement).decimalString), but the closing balance is "
-                    + "\(Money(fen: closing).decimalString)")
+                "account \(account): opening \(Money(fen: openingFen).decimalString) and the lines give "
+                    + "\(Money(fen: openingFen + movementFen).decimalString), but the closing balance is "
+                    + "\(Money(fen: closingFen).decimalString)")
         }
-        findings[account] = Closing(kind: kind, balanceFen: closing)
+        findings[account] = Closing(kind: kind, balanceFen: closingFen)
         guard complete else { return }
-        if opening != 0 {
-            report.fail("account \(account) opens at \(Money(fen: opening).decimalString) in an export of every entry")
-        }
-        if stored != opening + movement {
+        if openingFen != 0 {
             report.fail(
-                "account \(account): the database's stored balance is \(Money(fen: stored).decimalString), but its "
-                    + "lines add up to \(Money(fen: opening + movement).decimalString): a journal line or the balance "
+                "account \(account) opens at \(Money(fen: openingFen).decimalString) in an export of every entry")
+        }
+        if storedFen != openingFen + movementFen {
+            report.fail(
+                "account \(account): the database's stored balance is \(Money(fen: storedFen).decimalString), but its "
+                    + "lines add up to \(Money(fen: openingFen + movementFen).decimalString): a journal line or the balance "
                     + "was altered outside the service")
         }
     }
@@ -87,19 +88,19 @@ struct TrialBalanceCheck: RowCheck {
 
     mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
         let account = row.string(columns[0])
-        guard let debit = row.amount(columns[2], "debit", at: place, &report),
-            let credit = row.amount(columns[3], "credit", at: place, &report)
+        guard let debitFen = row.amount(columns[2], "debit", at: place, &report),
+            let creditFen = row.amount(columns[3], "credit", at: place, &report)
         else { return }
-        debitsFen += debit
-        creditsFen += credit
+        debitsFen += debitFen
+        creditsFen += creditFen
         guard let expected = closing[account] else {
             report.fail("the trial balance names account \(account), which accounts.csv does not")
             return
         }
-        let signed = expected.kind.isDebitNormal ? debit - credit : credit - debit
-        if signed != expected.balanceFen {
+        let signedFen = expected.kind.isDebitNormal ? debitFen - creditFen : creditFen - debitFen
+        if signedFen != expected.balanceFen {
             report.fail(
-                "the trial balance shows account \(account) at \(Money(fen: signed).decimalString), its lines at "
+                "the trial balance shows account \(account) at \(Money(fen: signedFen).decimalString), its lines at "
                     + "\(Money(fen: expected.balanceFen).decimalString)")
         }
     }

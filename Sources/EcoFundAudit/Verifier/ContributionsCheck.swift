@@ -22,14 +22,14 @@ struct ContributionsCheck: RowCheck {
     mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
         let id = row.string(columns[0]).lowercased()
         seen.insert(id)
-        guard let amount = row.amount(columns[2], "amount", at: place, &report),
+        guard let amountFen = row.amount(columns[2], "amount", at: place, &report),
             let entryID = row.integer(columns[4], "entry_id", at: place, &report)
         else { return }
         let what = "contribution \(id)"
-        if let total = journal.total(entryID, kind: .contribution, for: what, &report), total != amount {
+        if let totalFen = journal.total(entryID, kind: .contribution, for: what, &report), totalFen != amountFen {
             report.fail(
-                "\(what) of \(Money(fen: amount).decimalString) is booked by entry \(entryID) for "
-                    + "\(Money(fen: total).decimalString)")
+                "\(what) of \(Money(fen: amountFen).decimalString) is booked by entry \(entryID) for "
+                    + "\(Money(fen: totalFen).decimalString)")
         }
         let stored = (contributor: row.string(columns[1]), valueDate: row.string(columns[3]))
         if let event = events.contributions[id] {
@@ -37,11 +37,11 @@ struct ContributionsCheck: RowCheck {
                 amount: event["amount"]?.text, contributor: event["contributor"]?.text,
                 entryID: event["entryID"]?.integer, valueDate: event["valueDate"]?.text
             )
-            if signed.amount != Money(fen: amount).decimalString || signed.contributor != stored.contributor
+            if signed.amount != Money(fen: amountFen).decimalString || signed.contributor != stored.contributor
                 || signed.entryID != entryID || signed.valueDate != stored.valueDate
             {
                 report.fail(
-                    "\(what) in contributions.csv (\(stored.contributor), \(Money(fen: amount).decimalString), "
+                    "\(what) in contributions.csv (\(stored.contributor), \(Money(fen: amountFen).decimalString), "
                         + "\(stored.valueDate), entry \(entryID)) differs from the signed event that recorded it "
                         + "(\(signed.contributor ?? "?"), \(signed.amount ?? "?"), \(signed.valueDate ?? "?"), "
                         + "entry \(signed.entryID.map(String.init) ?? "?"))")
@@ -49,7 +49,7 @@ struct ContributionsCheck: RowCheck {
         } else {
             report.fail("\(what) is not in the signed event log: no contribution.recorded event names it")
         }
-        checkReversal(row.string(columns[5]), of: id, amountFen: amount, at: place, &report)
+        checkReversal(row.string(columns[5]), of: id, amountFen: amountFen, at: place, &report)
     }
 
     private mutating func checkReversal(
@@ -70,11 +70,11 @@ struct ContributionsCheck: RowCheck {
             report.fail("the reversal of \(what) by entry \(reversalID) is not in the signed event log")
         }
         if journal.index(reversalID) != nil,
-            let total = journal.total(reversalID, kind: .reversal, for: "the reversal of \(what)", &report),
-            total != amountFen
+            let totalFen = journal.total(reversalID, kind: .reversal, for: "the reversal of \(what)", &report),
+            totalFen != amountFen
         {
             report.fail(
-                "the reversal of \(what) moves \(Money(fen: total).decimalString), not \(Money(fen: amountFen).decimalString)"
+                "the reversal of \(what) moves \(Money(fen: totalFen).decimalString), not \(Money(fen: amountFen).decimalString)"
             )
         }
     }

@@ -43,21 +43,21 @@ struct JournalLinesCheck: RowCheck {
 
     mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
         guard let id = row.integer(columns[0], "entry_id", at: place, &report),
-            let amount = row.amount(columns[4], "amount", at: place, &report)
+            let amountFen = row.amount(columns[4], "amount", at: place, &report)
         else { return }
-        if amount <= 0 {
-            report.fail("\(place): a line amount must be positive, not \(Money(fen: amount).decimalString)")
+        if amountFen <= 0 {
+            report.fail("\(place): a line amount must be positive, not \(Money(fen: amountFen).decimalString)")
         }
         if entry?.id != id {
             closeEntry(&report)
             entry = (id, 0, 0, 0)
         }
         if row.equals(columns[3], "debit") {
-            entry!.debitFen += amount
-            findings.accounts.add(row, columns[2], amountFen: amount, debit: true)
+            entry!.debitFen += amountFen
+            findings.accounts.add(row, columns[2], amountFen: amountFen, debit: true)
         } else if row.equals(columns[3], "credit") {
-            entry!.creditFen += amount
-            findings.accounts.add(row, columns[2], amountFen: amount, debit: false)
+            entry!.creditFen += amountFen
+            findings.accounts.add(row, columns[2], amountFen: amountFen, debit: false)
         } else {
             report.fail("\(place): side must be debit or credit")
         }

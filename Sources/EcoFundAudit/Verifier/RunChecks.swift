@@ -26,26 +26,26 @@ struct RunsCheck: RowCheck {
     mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
         let id = row.string(columns[0]).lowercased()
         let what = "disbursement run \(id)"
-        guard let pool = row.amount(columns[2], "pool", at: place, &report),
-            let allocated = row.amount(columns[3], "allocated", at: place, &report)
+        guard let poolFen = row.amount(columns[2], "pool", at: place, &report),
+            let allocatedFen = row.amount(columns[3], "allocated", at: place, &report)
         else { return }
-        recompute(row, id: id, poolFen: pool, allocatedFen: allocated, &report)
+        recompute(row, id: id, poolFen: poolFen, allocatedFen: allocatedFen, &report)
         if let entryID = Int64(row.string(columns[4])), journal.index(entryID) != nil,
-            let total = journal.total(entryID, kind: .disbursement, for: what, &report), total != allocated,
-            allocated > 0
+            let totalFen = journal.total(entryID, kind: .disbursement, for: what, &report), totalFen != allocatedFen,
+            allocatedFen > 0
         {
             report.fail(
-                "\(what) allocated \(Money(fen: allocated).decimalString), but its posting moves "
-                    + "\(Money(fen: total).decimalString)")
+                "\(what) allocated \(Money(fen: allocatedFen).decimalString), but its posting moves "
+                    + "\(Money(fen: totalFen).decimalString)")
         }
         guard let event = events.runs[id] else {
             report.fail("\(what) is not in the signed event log")
             return
         }
         let status = row.string(columns[1])
-        if event["status"]?.text != status || event["allocated"]?.text != Money(fen: allocated).decimalString {
+        if event["status"]?.text != status || event["allocated"]?.text != Money(fen: allocatedFen).decimalString {
             report.fail(
-                "\(what) is \(status) with \(Money(fen: allocated).decimalString) allocated in disbursement_runs.csv, "
+                "\(what) is \(status) with \(Money(fen: allocatedFen).decimalString) allocated in disbursement_runs.csv, "
                     + "but the signed event log last shows it \(event["status"]?.text ?? "?") with "
                     + "\(event["allocated"]?.text ?? "?")")
         }
@@ -110,8 +110,8 @@ struct AllocationsCheck: RowCheck {
 
     mutating func row(_ row: borrowing CSVRow, at place: RowPlace, _ report: inout ExportVerifier.Report) {
         let run = row.string(columns[0]).lowercased()
-        if let amount = row.amount(columns[2], "amount", at: place, &report) {
-            rows[run, default: [:]][row.string(columns[1])] = amount
+        if let amountFen = row.amount(columns[2], "amount", at: place, &report) {
+            rows[run, default: [:]][row.string(columns[1])] = amountFen
         }
     }
 
@@ -147,15 +147,15 @@ struct PaymentsCheck: RowCheck {
         let run = row.string(columns[0]).lowercased()
         let recipient = row.string(columns[1])
         let what = "the payment of run \(run) to \(recipient)"
-        guard let amount = row.amount(columns[2], "amount", at: place, &report),
+        guard let amountFen = row.amount(columns[2], "amount", at: place, &report),
             let entryID = row.integer(columns[3], "entry_id", at: place, &report)
         else { return }
-        let paid = Money(fen: amount).decimalString
-        if let total = journal.total(entryID, kind: .payment, for: what, &report), total != amount {
-            report.fail("\(what) is \(paid), but its entry \(entryID) moves \(Money(fen: total).decimalString)")
+        let paid = Money(fen: amountFen).decimalString
+        if let totalFen = journal.total(entryID, kind: .payment, for: what, &report), totalFen != amountFen {
+            report.fail("\(what) is \(paid), but its entry \(entryID) moves \(Money(fen: totalFen).decimalString)")
         }
-        if let allocated = recomputed[run]?[recipient], allocated != amount {
-            report.fail("\(what) is \(paid); the rule allocates \(Money(fen: allocated).decimalString)")
+        if let allocatedFen = recomputed[run]?[recipient], allocatedFen != amountFen {
+            report.fail("\(what) is \(paid); the rule allocates \(Money(fen: allocatedFen).decimalString)")
         }
         guard let event = events.payments["\(run)/\(recipient)"] else {
             report.fail("\(what) is not in the signed event log")

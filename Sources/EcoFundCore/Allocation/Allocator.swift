@@ -9,21 +9,23 @@ import BigInt
 public enum Allocator {
     public static func allocate(_ rule: AllocationRule, inputs: AllocationInputs) throws(AllocationError) -> Allocation
     {
-        let pool = try poolFen(rule, inputs: inputs)
+        let poolFen = try poolFen(rule, inputs: inputs)
         var tranches: [Allocation.Tranche] = []
         var allocations: [Allocation.Recipient] = []
         allocations.reserveCapacity(rule.tranches.reduce(0) { $0 + $1.recipients.count })
-        var assigned: Int64 = 0
+        var assignedFen: Int64 = 0
         for (index, tranche) in rule.tranches.enumerated() {
             let isLast = index == rule.tranches.count - 1
-            let amount = isLast ? pool - assigned : Int64((Rational(BigInt(pool)) * tranche.share).floor)
-            assigned += amount
-            let recipients = try allocate(tranche: tranche, at: index, amountFen: amount, rule: rule, inputs: inputs)
+            let amountFen =
+                isLast ? poolFen - assignedFen : Int64((Rational(BigInt(poolFen)) * tranche.share).floor)
+            assignedFen += amountFen
+            let recipients = try allocate(
+                tranche: tranche, at: index, amountFen: amountFen, rule: rule, inputs: inputs)
             tranches.append(
-                .init(name: tranche.name, amount: Money(fen: amount), retained: recipients.allSatisfy(\.withheld)))
+                .init(name: tranche.name, amount: Money(fen: amountFen), retained: recipients.allSatisfy(\.withheld)))
             allocations += recipients
         }
-        let result = Allocation(pool: Money(fen: pool), tranches: tranches, allocations: allocations)
+        let result = Allocation(pool: Money(fen: poolFen), tranches: tranches, allocations: allocations)
         let retained = tranches.filter(\.retained).reduce(Money.zero) { $0 + $1.amount }
         precondition(result.allocated + retained == result.pool, "allocation does not add up to the pool")
         return result
@@ -31,27 +33,27 @@ public enum Allocator {
 
     /// Step 1: the pool in fen.
     static func poolFen(_ rule: AllocationRule, inputs: AllocationInputs) throws(AllocationError) -> Int64 {
-        let available = max(inputs.availableFen, 0)
-        let pool: Int64
+        let availableFen = max(inputs.availableFen, 0)
+        let fen: Int64
         if let override = inputs.poolOverride {
-            pool = override.fen
+            fen = override.fen
         } else {
             switch rule.pool {
-            case .fixed(let amount): pool = amount.fen
-            case .shareOfAvailable(let share): pool = Int64((Rational(BigInt(available)) * share).floor)
+            case .fixed(let amount): fen = amount.fen
+            case .shareOfAvailable(let share): fen = Int64((Rational(BigInt(availableFen)) * share).floor)
             }
         }
-        guard pool > 0 else {
+        guard fen > 0 else {
             throw AllocationError(pointer: "/pool", detail: "the pool is 0.00: the fund has nothing available")
         }
-        guard pool <= available else {
+        guard fen <= availableFen else {
             throw AllocationError(
                 pointer: "/pool",
                 detail:
-                    "the pool \(Money(fen: pool).decimalString) exceeds the \(Money(fen: available).decimalString) available"
+                    "the pool \(Money(fen: fen).decimalString) exceeds the \(Money(fen: availableFen).decimalString) available"
             )
         }
-        return pool
+        return fen
     }
 
     /// One factor over a tranche: n_rf per recipient over the shared denominator D_f, and N_f = Σ n_rf.

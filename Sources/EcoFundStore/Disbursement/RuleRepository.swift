@@ -77,10 +77,10 @@ enum RuleRepository {
         for rule: AllocationRule, poolOverride: Money?, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> RunSnapshot {
-        var available: Int64 = 0
+        var availableFen: Int64 = 0
         for try await value in try await connection.query(
             "SELECT fund_uncommitted_fen()::bigint", logger: logger
-        ).decode(Int64.self) { available = value }
+        ).decode(Int64.self) { availableFen = value }
         var references: [String: AllocationInputs.Reference] = [:]
         for jurisdiction in try await JurisdictionRepository.select(code: nil, on: connection, logger: logger) {
             references[jurisdiction.code] = .init(
@@ -106,7 +106,7 @@ enum RuleRepository {
             ).decode((String, String).self) { scores[jurisdiction] = composite }
         }
         let inputs = AllocationInputs(
-            availableFen: available, poolOverride: poolOverride, jurisdictions: references, scores: scores)
+            availableFen: availableFen, poolOverride: poolOverride, jurisdictions: references, scores: scores)
         return RunSnapshot(
             inputs: inputs, period: rule.needsScores ? rule.assessmentPeriod : nil, periodRevision: revision)
     }
