@@ -68,21 +68,21 @@ extension CSVRow {
     func amount(
         _ field: Int, _ column: String, at place: RowPlace, _ report: inout ExportVerifier.Report
     ) -> Int64? {
-        guard let fen = fen(field) else {
-            report.fail("\(place): \(column) \"\(string(field))\" is not an amount")
-            return nil
-        }
-        return fen
+        reported(fen(field), field, column, "an amount", at: place, &report)
     }
 
     /// The whole number in `field`, or nil after reporting that it is not one.
     func integer(
         _ field: Int, _ column: String, at place: RowPlace, _ report: inout ExportVerifier.Report
     ) -> Int64? {
-        guard let value = int64(field) else {
-            report.fail("\(place): \(column) \"\(string(field))\" is not a whole number")
-            return nil
-        }
+        reported(int64(field), field, column, "a whole number", at: place, &report)
+    }
+
+    private func reported(
+        _ value: Int64?, _ field: Int, _ column: String, _ what: String, at place: RowPlace,
+        _ report: inout ExportVerifier.Report
+    ) -> Int64? {
+        if value == nil { report.fail("\(place): \(column) \"\(string(field))\" is not \(what)") }
         return value
     }
 }
