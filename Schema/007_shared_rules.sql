@@ -30,11 +30,12 @@ $$;
 CREATE FUNCTION is_subject(subject text) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT subject ~ '^[A-Za-z0-9._@-]{1,100}$'
 $$;
--- `fund:cash`, or a kind of account and a jurisdiction code: `contributions:beijing`.
+-- `fund:cash`, or a kind of account and a jurisdiction code: `contributions:beijing`. The call is schema-qualified
+-- because pg_restore re-checks constraints with an empty search_path (the restore drill found it).
 CREATE FUNCTION is_account_code(code text) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT code = 'fund:cash'
         OR (strpos(code, ':') > 0 AND split_part(code, ':', 1) IN ('contributions', 'disbursements', 'payable')
-            AND is_jurisdiction_code(substr(code, strpos(code, ':') + 1)))
+            AND public.is_jurisdiction_code(substr(code, strpos(code, ':') + 1)))
 $$;
 
 ALTER TABLE jurisdictions DROP CONSTRAINT jurisdictions_code_check,
