@@ -69,9 +69,9 @@ struct ArchiveReading {
         let signed = events.findings
         var entries = CSVCheck(JournalEntriesCheck())
         try read(.journalEntries, &entries)
-        var lines = CSVCheck(JournalLinesCheck(entries: entries.rows.findings))
+        var lines = CSVCheck(JournalLinesCheck(entries: entries.take().findings))
         try read(.journalLines, &lines)
-        let journal = lines.rows.findings
+        let journal = lines.take().findings
         var accounts = CSVCheck(AccountsCheck(journal: journal, complete: manifest.complete))
         try read(.accounts, &accounts)
         var trial = CSVCheck(TrialBalanceCheck(closing: accounts.rows.findings))
