@@ -21,15 +21,7 @@ public struct CommitmentService: Sendable {
                 key: idempotencyKey, operation: "createCommitment", request: request, principal: principal,
                 on: connection, logger: logger
             ) {
-                let account = AccountCode.contributions(request.contributor)
-                guard
-                    try await JournalRepository.currentBalances([account], on: connection, logger: logger)[
-                        account.description] != nil
-                else {
-                    throw ValidationError(
-                        .unknownReference, at: "/contributor", "\(request.contributor) is not a contributor to the fund"
-                    )
-                }
+                try await LedgerService.requireContributor(request.contributor, on: connection, logger: logger)
                 let id = UUID()
                 guard
                     try await CommitmentRepository.insert(

@@ -30,15 +30,7 @@ public struct LedgerService: Sendable {
                 key: idempotencyKey, operation: "recordContribution", request: request, principal: principal,
                 on: connection, logger: logger
             ) {
-                let account = AccountCode.contributions(request.contributor)
-                guard
-                    try await JournalRepository.currentBalances([account], on: connection, logger: logger)[
-                        account.description] != nil
-                else {
-                    throw ValidationError(
-                        .unknownReference, at: "/contributor",
-                        "\(request.contributor) is not a contributor to the fund (no account \(account))")
-                }
+                try await Self.requireContributor(request.contributor, on: connection, logger: logger)
                 let entry = JournalEntry.contribution(
                     from: request.contributor, amount: request.amount, valueDate: request.valueDate,
                     memo: "contribution \(request.reference)")
@@ -53,6 +45,19 @@ public struct LedgerService: Sendable {
                     logger: logger)
                 return contribution
             }
+        }
+    }
+
+    /// A jurisdiction pays in (or pledges) only when it has a contributor account (`contributions:{code}`).
+    static func requireContributor(_ code: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let account = AccountCode.contributions(code)
+        guard
+            try await JournalRepository.currentBalances([account], on: connection, logger: logger)[account.description]
+                != nil
+        else {
+            throw ValidationError(
+                .unknownReference, at: "/contributor",
+                "\(code) is not a contributor to the fund (no account \(account))")
         }
     }
 
