@@ -57,6 +57,7 @@ if [ ! -f "$ECOFUND_SIGNING_KEY" ]; then
     "$binary" keygen --out "$ECOFUND_SIGNING_KEY" >/dev/null
 fi
 export ECOFUND_PORT=${ECOFUND_PORT:-8080}
+export ECOFUND_METRICS_PORT=${ECOFUND_METRICS_PORT:-9464}
 say "migrating"
 "$binary" migrate
 say "loading demo data"

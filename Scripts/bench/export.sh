@@ -43,6 +43,7 @@ UPDATE account_balances b
                coalesce(sum(amount_fen) FILTER (WHERE side = 'credit'), 0) AS credit
           FROM journal_lines GROUP BY account_code) t
  WHERE a.code = b.account_code AND t.account_code = b.account_code;
+UPDATE journal_entry_counts c SET entries = (SELECT count(*) FROM journal_entries e WHERE e.kind = c.kind);
 INSERT INTO audit_events (type, actor, payload, tx_id)
 VALUES ('bench.loaded', 'bench', '{"entries": $entries}', txid_current());
 COMMIT;

@@ -25,7 +25,8 @@ user=$(psql_owner -d bench -Atc "SELECT id FROM users WHERE subject = 'bench-fin
 before=$(psql_owner -d bench -Atc "SELECT count(*) FROM contributions WHERE reference LIKE 'wrk-%'")
 
 server_port=$(free_port)
-LOG_LEVEL=warning ECOFUND_PORT=$server_port "$binary" serve >"$dir/server.log" 2>&1 &
+metrics_port=$(free_port)
+LOG_LEVEL=warning ECOFUND_PORT=$server_port ECOFUND_METRICS_PORT=$metrics_port "$binary" serve >"$dir/server.log" 2>&1 &
 service_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null || die "the server did not start; see $dir/server.log"
@@ -47,7 +48,7 @@ ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2
 scrapes=()
 scrape() {
     local text
-    text=$(curl -sf "http://127.0.0.1:$server_port/metrics") || die "GET /metrics failed"
+    text=$(curl -sf "http://127.0.0.1:$metrics_port/metrics") || die "GET /metrics failed"
     value() { printf '%s\n' "$text" | awk -v series="$1 " 'index($0, series) == 1 { print $NF; exit }'; }
     scrapes+=("| $1 | $(value 'ecofund_http_requests_total{method="POST",route="/v1/contributions",status="201"}') \
 | $(value 'ecofund_http_requests_total{method="GET",route="/v1/accounts/{code}",status="200"}') \

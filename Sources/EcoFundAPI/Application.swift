@@ -31,13 +31,20 @@ public struct AppConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The raw Ed25519 key that signs checkpoints; when set, this server also runs the sealer (one leads at a time).
     public var signingKey: Data?
+    /// Where `GET /metrics` listens, apart from the API; nil serves no metrics. Defaults to nil.
+    public var metricsPort: Int?
+    /// The address of the metrics listener. Defaults to 127.0.0.1.
+    public var metricsHost: String
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
         readDatabaseURL: DatabaseURL? = nil, migrationDatabaseURL: DatabaseURL? = nil,
         schemaDirectory: URL = Migrator.defaultDirectory(), connectionsMax: Int = Database.connectionsMaxDefault,
-        logLevel: Logger.Level = .info, signingKey: Data? = nil, idleTimeout: Duration = .seconds(30)
+        logLevel: Logger.Level = .info, signingKey: Data? = nil, idleTimeout: Duration = .seconds(30),
+        metricsPort: Int? = nil, metricsHost: String = "127.0.0.1"
     ) {
+        self.metricsPort = metricsPort
+        self.metricsHost = metricsHost
         self.idleTimeout = idleTimeout
         self.signingKey = signingKey
         self.host = host
@@ -78,6 +85,14 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         exportDatabaseURL: configuration.readDatabaseURL ?? configuration.databaseURL, signingPublicKey: key?.publicKey)
     let router = try buildRouter(handlers: handlers, telemetry: telemetry, logger: logger)
     if let key { services.append(Sealer(database: database, key: key)) }
+    if let metricsPort = configuration.metricsPort {
+        services.append(
+            Application(
+                router: buildMetricsRouter(telemetry: telemetry),
+                configuration: .init(
+                    address: .hostname(configuration.metricsHost, port: metricsPort), serverName: "ecofund-metrics"),
+                logger: logger))
+    }
     var app = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
@@ -95,28 +110,41 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
     return app
 }
 
-/// The routes: `/metrics`, `/openapi.yaml`, and every operation of the OpenAPI document behind the problem,
-/// authentication and body-limit middlewares; the request telemetry (id, metrics, access log) outermost.
+/// The routes: `/openapi.yaml`, and every operation of the OpenAPI document behind the problem, authentication,
+/// duplicate-name and body-limit middlewares, with HEAD and OPTIONS; the request telemetry (id, metrics, access log)
+/// outermost.
 func buildRouter(handlers: Handlers, telemetry: Telemetry, logger: Logger) throws -> Router<BasicRequestContext> {
     let router = Router()
     router.middlewares.add(RequestTelemetryMiddleware(telemetry: telemetry, logger: logger))
     router.middlewares.add(BodyLimitMiddleware())
     let specification = try OpenAPIDocument.load()
-    router.get("openapi.yaml") { _, _ in
+    let serveSpecification: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: specification)))
     }
+    router.get("openapi.yaml", use: serveSpecification)
+    router.head("openapi.yaml", use: serveSpecification)
+    let routes = RouteTable(router: router)
+    try handlers.registerHandlers(
+        on: routes,
+        middlewares: [
+            ProblemMiddleware(logger: logger), EntityTagMiddleware(), AuthenticationMiddleware(tokens: handlers.tokens),
+            DuplicateNamesMiddleware(),
+        ])
+    routes.answerOptions(extra: [("/openapi.yaml", [.get])])
+    return router
+}
+
+/// `GET /metrics` on a listener of its own (`ECOFUND_METRICS_PORT`), for Prometheus inside the operators' network:
+/// the public port does not say how busy the service is or how large its books are.
+func buildMetricsRouter(telemetry: Telemetry) -> Router<BasicRequestContext> {
+    let router = Router()
     router.get("metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: await telemetry.render())))
     }
-    try handlers.registerHandlers(
-        on: router,
-        middlewares: [
-            ProblemMiddleware(logger: logger), EntityTagMiddleware(), AuthenticationMiddleware(tokens: handlers.tokens),
-        ])
     return router
 }
 

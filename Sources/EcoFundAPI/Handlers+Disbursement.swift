@@ -55,8 +55,18 @@ extension Handlers {
     }
 
     func listRuns(_ input: Operations.ListRuns.Input) async throws -> Operations.ListRuns.Output {
-        let runs = try await disbursements.runs(limit: input.query.limit, by: try RequestScope.caller())
-        return .ok(.init(body: .json(.init(items: runs.map(Wire.run)))))
+        let runs = try await disbursements.runs(
+            status: input.query.status.map(Wire.runStatus), limit: input.query.limit, by: try RequestScope.caller())
+        return .ok(.init(body: .json(.init(items: runs.map(Wire.runSummary)))))
+    }
+
+    func listRunAllocations(_ input: Operations.ListRunAllocations.Input) async throws
+        -> Operations.ListRunAllocations.Output
+    {
+        let page = try await disbursements.allocations(
+            of: try Wire.id(input.path.id), cursor: input.query.cursor, limit: input.query.limit,
+            by: try RequestScope.caller())
+        return .ok(.init(body: .json(.init(items: page.items.map(Wire.allocationItem), nextCursor: page.nextCursor))))
     }
 
     func getRun(_ input: Operations.GetRun.Input) async throws -> Operations.GetRun.Output {
@@ -160,25 +170,48 @@ extension Wire {
         .init(
             pool: money(allocation.pool),
             tranches: allocation.tranches.map { .init(name: $0.name, amount: money($0.amount), retained: $0.retained) },
-            allocations: allocation.allocations.map { recipient in
-                let derivation = recipient.derivation
-                return .init(
-                    recipient: recipient.recipient, tranche: recipient.tranche, amount: money(recipient.amount),
-                    withheld: recipient.withheld, withheldReason: recipient.withheldReason,
-                    derivation: .init(
-                        factors: derivation.factors.map {
-                            .init(
-                                key: $0.key, weight: $0.weight.description, value: $0.value.description,
-                                total: $0.total.description, share: $0.share.description)
-                        },
-                        weightedShare: derivation.weightedShare.description, composite: derivation.composite,
-                        bandMinScore: derivation.bandMinScore?.description,
-                        multiplier: derivation.multiplier.description,
-                        adjustedWeight: derivation.adjustedWeight.description, share: derivation.share.description,
-                        cappedShare: derivation.cappedShare.description, capped: derivation.capped,
-                        exactAmount: derivation.exactAmount.description, floorFen: derivation.floorFen,
-                        remainderFen: derivation.remainderFen))
-            })
+            allocations: allocation.allocations.map(allocationItem))
+    }
+
+    static func allocationItem(_ recipient: Allocation.Recipient) -> Components.Schemas.AllocationItem {
+        let derivation = recipient.derivation
+        return .init(
+            recipient: recipient.recipient, tranche: recipient.tranche, amount: money(recipient.amount),
+            withheld: recipient.withheld, withheldReason: recipient.withheldReason,
+            derivation: .init(
+                factors: derivation.factors.map {
+                    .init(
+                        key: $0.key, weight: $0.weight.description, value: $0.value.description,
+                        total: $0.total.description, share: $0.share.description)
+                },
+                weightedShare: derivation.weightedShare.description, composite: derivation.composite,
+                bandMinScore: derivation.bandMinScore?.description,
+                multiplier: derivation.multiplier.description,
+                adjustedWeight: derivation.adjustedWeight.description, share: derivation.share.description,
+                cappedShare: derivation.cappedShare.description, capped: derivation.capped,
+                exactAmount: derivation.exactAmount.description, floorFen: derivation.floorFen,
+                remainderFen: derivation.remainderFen))
+    }
+
+    static func runSummary(_ run: RunSummary) -> Components.Schemas.RunSummary {
+        .init(
+            id: run.id.uuidString.lowercased(), rule: run.rule, ruleVersion: run.ruleVersion,
+            status: runStatus(run.status), valueDate: run.valueDate.description, pool: money(run.pool),
+            allocated: money(run.allocated), available: money(run.available), period: run.period,
+            periodRevision: run.periodRevision, inputsRevised: run.inputsRevised, recipients: run.recipients,
+            paid: money(run.paid), proposedBy: run.proposedBy, proposedAt: run.proposedAt,
+            postedEntryId: run.postedEntryID)
+    }
+
+    static func runStatus(_ status: Components.Schemas.RunStatus) -> RunStatus {
+        switch status {
+        case .proposed: .proposed
+        case .approved: .approved
+        case .posted: .posted
+        case .paid: .paid
+        case .rejected: .rejected
+        case .cancelled: .cancelled
+        }
     }
 
     static func run(_ run: DisbursementRun) -> Components.Schemas.Run {
@@ -198,7 +231,7 @@ extension Wire {
             })
     }
 
-    static func runStatus(_ status: RunStatus) -> Components.Schemas.Run.StatusPayload {
+    static func runStatus(_ status: RunStatus) -> Components.Schemas.RunStatus {
         switch status {
         case .proposed: .proposed
         case .approved: .approved

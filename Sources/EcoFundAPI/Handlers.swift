@@ -18,6 +18,7 @@ struct Handlers: APIProtocol {
     let assessment: AssessmentService
     let disbursements: DisbursementService
     let auditLog: AuditLog
+    let access: AccessService
 
     /// - Parameters:
     ///   - exportDatabaseURL: where the audit export's own libpq connection goes (`DATABASE_READ_URL` when set: an
@@ -37,6 +38,7 @@ struct Handlers: APIProtocol {
         self.disbursements = DisbursementService(database: database)
         self.auditLog = AuditLog(
             database: database, exportDatabaseURL: exportDatabaseURL, publicKey: signingPublicKey)
+        self.access = AccessService(database: database, tokens: tokens)
     }
 
     // MARK: health
@@ -152,23 +154,5 @@ struct Handlers: APIProtocol {
         let trial = try await reports.trialBalance(
             asOf: try Wire.date(input.query.asOf, at: "asOf"), by: try RequestScope.caller())
         return .ok(.init(body: .json(Wire.trialBalance(trial))))
-    }
-
-    // MARK: access
-
-    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
-        let caller = try RequestScope.caller()
-        guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
-        let request = try TokenRequest(
-            subject: body.subject, role: body.role.rawValue, jurisdiction: body.jurisdiction,
-            lifetimeDays: body.lifetimeDays)
-        let issued = try await tokens.issue(
-            request, by: caller, idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
-        return .created(.init(body: .json(Wire.token(issued.value))))
-    }
-
-    func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
-        try await tokens.revoke(id: try Wire.id(input.path.id), by: try RequestScope.caller())
-        return .noContent(.init())
     }
 }

@@ -2,6 +2,7 @@ import EcoFundCore
 import EcoFundStore
 import Foundation
 import HTTPTypes
+import Hummingbird
 import OpenAPIRuntime
 
 /// An RFC 9457 problem: what went wrong, for a client program (`type`) and for a person (`detail`, `pointer`).
@@ -17,12 +18,18 @@ struct Problem: Error, Sendable, Equatable {
     let kind: String
     let detail: String
     let pointer: String?
+    /// Sent as `Retry-After`: when the same request may be sent again.
+    let retryAfterSeconds: Int?
 
-    init(_ status: HTTPResponse.Status, _ kind: String, _ detail: String, pointer: String? = nil) {
+    init(
+        _ status: HTTPResponse.Status, _ kind: String, _ detail: String, pointer: String? = nil,
+        retryAfterSeconds: Int? = nil
+    ) {
         self.status = status
         self.kind = kind
         self.detail = detail
         self.pointer = pointer
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     var type: String { "https://ecofund.example/problems/\(kind)" }
@@ -43,7 +50,12 @@ struct Problem: Error, Sendable, Equatable {
             self = problem
         case let error as any ProblemDescribing:
             let facts = error.problem
-            self.init(HTTPResponse.Status(code: facts.status), facts.kind, facts.detail, pointer: facts.pointer)
+            self.init(
+                HTTPResponse.Status(code: facts.status), facts.kind, facts.detail, pointer: facts.pointer,
+                retryAfterSeconds: facts.retryAfterSeconds)
+        case let error as HTTPError where error.status.kind == .clientError:
+            // Hummingbird's own refusals, such as a body found over the limit as it streams in.
+            self.init(httpStatus: error.status, detail: error.body ?? error.status.reasonPhrase)
         case let error as DecodingError:
             self.init(decodingError: error)
         case let error as ServerError:
@@ -52,7 +64,8 @@ struct Problem: Error, Sendable, Equatable {
             // The request's work was stopped before it finished (the server is shutting down): its transaction was
             // rolled back, so it may be sent again.
             self.init(
-                .serviceUnavailable, "unavailable", "the server stopped this request before it finished; send it again")
+                .serviceUnavailable, "unavailable", "the server stopped this request before it finished; send it again",
+                retryAfterSeconds: 1)
         default:
             self.init(.internalServerError, "internal", "the server failed to handle this request; it has been logged")
         }
@@ -61,7 +74,7 @@ struct Problem: Error, Sendable, Equatable {
     private init(serverError error: ServerError) {
         let underlying = error.underlyingError
         if underlying is any ProblemDescribing || underlying is DecodingError || underlying is Problem
-            || underlying is CancellationError
+            || underlying is CancellationError || underlying is HTTPError
         {
             self.init(error: underlying)
         } else if error.httpStatus.kind == .clientError {

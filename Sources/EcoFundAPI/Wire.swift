@@ -113,7 +113,7 @@ enum Wire {
         }
     }
 
-    static func role(_ role: Role) -> Components.Schemas.Token.RolePayload {
+    static func role(_ role: Role) -> Components.Schemas.Role {
         switch role {
         case .finance: .finance
         case .approver: .approver

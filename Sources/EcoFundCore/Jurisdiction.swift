@@ -58,21 +58,3 @@ public struct Jurisdiction: Hashable, Sendable, Codable {
         }
     }
 }
-
-/// Checks on free text fields.
-public enum Text {
-    /// Refuses empty (after trimming) or overlong text, and control characters.
-    public static func validate(_ text: String, at pointer: String, lengthMax: Int, allowEmpty: Bool = false)
-        throws(ValidationError)
-    {
-        if !allowEmpty, text.allSatisfy(\.isWhitespace) {
-            throw ValidationError(.missingField, at: pointer, "must not be empty")
-        }
-        guard text.count <= lengthMax else {
-            throw ValidationError(.invalidValue, at: pointer, "must be at most \(lengthMax) characters")
-        }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ValidationError(.invalidValue, at: pointer, "must not contain control characters")
-        }
-    }
-}

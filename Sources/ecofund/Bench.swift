@@ -47,7 +47,7 @@ struct Bench: AsyncParsableCommand {
                         .init(minScore: "90", multiplier: "1.2"), .init(minScore: "60", multiplier: "1"),
                         .init(minScore: "0", multiplier: "0.8"),
                     ],
-                    maxShareOfTranche: "0.01", missingScore: nil))
+                    maxShareOfTranche: "0.01", missingScore: nil), recipientsPerTrancheMax: recipients)
             let inputs = AllocationInputs(
                 availableFen: 123_456_789_012_345, poolOverride: nil, jurisdictions: references, scores: scores)
             let clock = ContinuousClock()

@@ -19,8 +19,9 @@ struct EcoFund: AsyncParsableCommand {
             schema owner's connection for migrate and seed-demo; defaults to DATABASE_URL), ECOFUND_HOST,
             ECOFUND_PORT, ECOFUND_SCHEMA_DIR (default ./Schema), ECOFUND_SIGNING_KEY (path of the checkpoint key;
             with it, serve also runs the sealer), ECOFUND_SHUTDOWN_SECONDS (how long serve drains requests after
-            SIGTERM; default 25), LOG_LEVEL (trace … critical; default info), LOG_FORMAT (json, the default, or
-            text).
+            SIGTERM; default 25), ECOFUND_METRICS_PORT and ECOFUND_METRICS_HOST (where GET /metrics listens, apart
+            from the API; unset: no metrics; host default 127.0.0.1), LOG_LEVEL (trace … critical; default info),
+            LOG_FORMAT (json, the default, or text).
             """,
         subcommands: [
             Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Keygen.self, Export.self, Verify.self,
@@ -90,13 +91,17 @@ struct Serve: AsyncParsableCommand {
         let port = try environment.integer("ECOFUND_PORT", in: 0...65535, default: 8080, "a port number")
         let shutdownSeconds = try environment.integer(
             "ECOFUND_SHUTDOWN_SECONDS", in: 1...3600, default: 25, "a whole number of seconds, 1 to 3600")
+        let metricsPort = try environment.values["ECOFUND_METRICS_PORT"].map { _ in
+            try environment.integer("ECOFUND_METRICS_PORT", in: 1...65535, default: 0, "a port number")
+        }
         try environment.bootstrapLogging()
         let configuration = AppConfiguration(
             host: environment.values["ECOFUND_HOST"] ?? "127.0.0.1", port: port,
             databaseURL: try environment.databaseURL(), readDatabaseURL: try environment.readDatabaseURL(),
             migrationDatabaseURL: migrate ? try environment.migrationDatabaseURL() : nil,
             logLevel: environment.logger().logLevel,
-            signingKey: try environment.values["ECOFUND_SIGNING_KEY"].map { try SigningKeyFile.load($0) })
+            signingKey: try environment.values["ECOFUND_SIGNING_KEY"].map { try SigningKeyFile.load($0) },
+            metricsPort: metricsPort, metricsHost: environment.values["ECOFUND_METRICS_HOST"] ?? "127.0.0.1")
         let app = try await buildApplication(configuration)
         // SIGTERM (or Ctrl-C) stops new connections and lets requests in flight finish, for at most the drain time;
         // whatever still runs then is cancelled (its transaction rolls back), and after 5 s more the process ends
@@ -146,7 +151,12 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue a token and print it once, on standard output.")
+            abstract: "Issue a token and print it once, on standard output.",
+            discussion: """
+                For the first admin, or whoever holds the database: it connects as the schema owner
+                (DATABASE_MIGRATION_URL, else DATABASE_URL), which the rule that a second admin approves people who
+                can move money does not bind. Through the API, such a token is an access request.
+                """)
 
         @Option(help: "finance, approver, assessor, auditor or admin.")
         var role: String
@@ -167,7 +177,7 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
             let issued = try await Database.withPool(
-                try environment.databaseURL(), connectionsMax: 1, logger: environment.logger()
+                try environment.migrationDatabaseURL(), connectionsMax: 1, logger: environment.logger()
             ) {
                 try await TokenService(database: $0).bootstrap(request)
             }

@@ -9,11 +9,17 @@ import HummingbirdTesting
 import PostgresNIO
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The real application (the same `buildApplication` that `ecofund serve` runs) over real HTTP on a free port,
 /// against a database of the test's own, with a token per role.
 struct APIHarness: Sendable {
     struct Tokens: Sendable {
         let admin: String
+        /// A second admin, who approves what the first asks (and the other way round).
+        let secondAdmin: String
         let financeBeijing: String
         let financeTianjin: String
         let approver: String
@@ -39,6 +45,8 @@ struct APIHarness: Sendable {
 
     /// The port the application listens on, on 127.0.0.1.
     let port: Int
+    /// The port `GET /metrics` listens on, on 127.0.0.1.
+    let metricsPort: Int
     let tokens: Tokens
     let database: TestDatabase
 
@@ -47,29 +55,32 @@ struct APIHarness: Sendable {
         _ body: @Sendable @escaping (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
-            let tokens = try await database.withApp { app in
-                let service = TokenService(database: app)
+            // People who can move money are made by the schema's owner (as `ecofund token create` does), since the
+            // service role makes them only under a second admin's approval.
+            let tokens = try await database.withOwner { owner in
+                let service = TokenService(database: owner)
                 func issue(_ subject: String, _ role: String, _ jurisdiction: String? = nil) async throws -> String {
                     let request = try TokenRequest(
                         subject: subject, role: role, jurisdiction: jurisdiction, lifetimeDays: 1)
                     return try await service.bootstrap(request).token ?? ""
                 }
                 return Tokens(
-                    admin: try await issue("admin", "admin"),
+                    admin: try await issue("admin", "admin"), secondAdmin: try await issue("second.admin", "admin"),
                     financeBeijing: try await issue("li.beijing", "finance", "beijing"),
                     financeTianjin: try await issue("wang.tianjin", "finance", "tianjin"),
                     approver: try await issue("zhao.approver", "approver"),
                     assessor: try await issue("chen.assessor", "assessor"),
                     auditor: try await issue("sun.auditor", "auditor"))
             }
+            let metricsPort = try freePort()
             let app = try await buildApplication(
                 AppConfiguration(
                     host: "127.0.0.1", port: 0, databaseURL: database.appURL, readDatabaseURL: readDatabaseURL,
                     logLevel: .warning,
-                    signingKey: signingKey, idleTimeout: idleTimeout))
+                    signingKey: signingKey, idleTimeout: idleTimeout, metricsPort: metricsPort))
             try await app.test(.live) { client in
                 let port = try #require(client.port)
-                try await body(APIHarness(port: port, tokens: tokens, database: database))
+                try await body(APIHarness(port: port, metricsPort: metricsPort, tokens: tokens, database: database))
             }
         }
     }
@@ -77,7 +88,7 @@ struct APIHarness: Sendable {
     /// Sends a request. `json` is sent as is, so tests can send what a careless or hostile client would.
     func call(
         _ method: HTTPRequest.Method, _ path: String, token: String?, key: String? = nil, json: String? = nil,
-        contentType: String = "application/json", headers extra: HTTPFields = [:]
+        contentType: String = "application/json", headers extra: HTTPFields = [:], port: Int? = nil
     ) async throws -> Reply {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
@@ -89,7 +100,7 @@ struct APIHarness: Sendable {
         let request = TestClient.Request(
             path, method: method, authority: "127.0.0.1", headers: headers, body: json.map { ByteBuffer(string: $0) })
         let response = try await TestClient.withClient(
-            host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(90))
+            host: "127.0.0.1", port: port ?? self.port, configuration: .init(timeout: .seconds(90))
         ) { client in
             try await client.execute(request)
         }
@@ -162,4 +173,22 @@ struct APIHarness: Sendable {
             }
         }
     }
+}
+
+/// A port nobody listens on now, on 127.0.0.1 (for a listener whose port the test must know before it starts).
+func freePort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(socket, socketAddress, length) == 0 && getsockname(socket, socketAddress, &length) == 0
+        }
+    }
+    guard bound else { throw ConfigurationError("no free port on 127.0.0.1") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -62,9 +62,16 @@ import Testing
             for token in [api.tokens.auditor, api.tokens.financeBeijing, api.tokens.approver, api.tokens.assessor] {
                 #expect(try await api.call(.post, "/v1/tokens", token: token, json: body).status == 403)
             }
-            let created = try await api.call(.post, "/v1/tokens", token: api.tokens.admin, json: body)
-            #expect(created.status == 201)
-            #expect(created.string("jurisdiction") == "tianjin")
+            // A finance token waits for a second admin, who gets the secret.
+            let asked = try await api.call(.post, "/v1/tokens", token: api.tokens.admin, json: body)
+            #expect(asked.status == 202 && asked.string("status") == "pending" && asked.string("token") == nil)
+            let id = try #require(asked.string("id"))
+            let approved = try await api.call(
+                .post, "/v1/access-requests/\(id)/approve", token: api.tokens.secondAdmin, json: "{}")
+            #expect(approved.status == 200 && approved.headers[.cacheControl] == "no-store")
+            let token = try #require(approved.json["token"] as? [String: Any])
+            #expect(
+                token["jurisdiction"] as? String == "tianjin" && (token["token"] as? String)?.hasPrefix("efl_") == true)
             let unknown = try await api.call(
                 .post, "/v1/tokens", token: api.tokens.admin,
                 json: #"{"subject":"x.finance","role":"finance","jurisdiction":"shanghai"}"#)

@@ -65,6 +65,16 @@ import Testing
         "getAuditExport": "-----+",
         "createToken": "+-----",
         "revokeToken": "+-----",
+        "listAccessRequests": "+-----",
+        "requestRoleChange": "+-----",
+        "getAccessRequest": "+-----",
+        "approveAccessRequest": "+-----",
+        "rejectAccessRequest": "+-----",
+        "listRunAllocations": "++++++",
+        // Maker-checker: the approver proposed this run, so no one here may confirm its payments; the admin asked
+        // for this access, so no one here may decide it.
+        "confirmPayment.ownRun": "------",
+        "approveAccessRequest.ownRequest": "------",
     ]
 
     struct Row: Sendable {
@@ -79,6 +89,11 @@ import Testing
     struct State: Sendable {
         let contribution: UUID
         let run: UUID
+        /// Proposed by the approver.
+        let ownRun: UUID
+        /// A pending token request of the second admin, and one of the first.
+        let secondAdminsRequest: UUID
+        let adminsRequest: UUID
     }
 
     static func prepare(_ api: APIHarness) async throws -> State {
@@ -91,8 +106,19 @@ import Testing
         let contribution = try #require(
             try await api.call(.get, "/v1/contributions", token: api.tokens.auditor).items.first?["id"] as? String)
         let run = try await DisbursementTests.propose(api, key: "matrix-run")
+        let ownRun = try await DisbursementTests.propose(api, token: api.tokens.approver, key: "matrix-own-run")
+        func ask(_ token: String, _ subject: String) async throws -> UUID {
+            let reply = try await api.call(
+                .post, "/v1/tokens", token: token,
+                json: #"{"subject":"\#(subject)","role":"finance","jurisdiction":"beijing"}"#)
+            #expect(reply.status == 202)
+            return try #require(reply.string("id").flatMap(UUID.init(uuidString:)))
+        }
         return State(
-            contribution: try #require(UUID(uuidString: contribution)), run: try #require(UUID(uuidString: run)))
+            contribution: try #require(UUID(uuidString: contribution)), run: try #require(UUID(uuidString: run)),
+            ownRun: try #require(UUID(uuidString: ownRun)),
+            secondAdminsRequest: try await ask(api.tokens.secondAdmin, "matrix.finance"),
+            adminsRequest: try await ask(api.tokens.admin, "matrix.other"))
     }
 
     @Test func everyOperationLetsInExactlyTheCallersItShould() async throws {
@@ -204,6 +230,27 @@ import Testing
                     body: #"{"subject":"matrix.auditor","role":"auditor"}"#),
                 Row(
                     operation: "revokeToken", method: .delete, path: "/v1/tokens/\(unknown)", body: nil),
+                Row(operation: "listAccessRequests", method: .get, path: "/v1/access-requests", body: nil),
+                Row(
+                    operation: "requestRoleChange", method: .post, path: "/v1/access-requests",
+                    body: #"{"subject":"sun.auditor","role":"assessor"}"#),
+                Row(operation: "getAccessRequest", method: .get, path: "/v1/access-requests/\(unknown)", body: nil),
+                Row(
+                    operation: "approveAccessRequest", method: .post,
+                    path: "/v1/access-requests/\(state.secondAdminsRequest)/approve", body: "{}"),
+                Row(
+                    operation: "rejectAccessRequest", method: .post, path: "/v1/access-requests/\(unknown)/reject",
+                    body: reason),
+                Row(
+                    operation: "listRunAllocations", method: .get, path: "/v1/disbursement-runs/\(run)/allocations",
+                    body: nil),
+                Row(
+                    operation: "confirmPayment.ownRun", method: .post,
+                    path: "/v1/disbursement-runs/\(state.ownRun)/payments",
+                    body: #"{"recipient":"chengde","bankReference":"MATRIX-2"}"#),
+                Row(
+                    operation: "approveAccessRequest.ownRequest", method: .post,
+                    path: "/v1/access-requests/\(state.adminsRequest)/approve", body: "{}"),
             ]
             let tokens = try await Self.tokens(api)
             var mismatches: [String] = []
@@ -286,7 +333,7 @@ import Testing
             }
         }
         let issued = try await api.call(
-            .post, "/v1/tokens", token: api.tokens.admin, json: #"{"subject":"revoked.admin","role":"admin"}"#)
+            .post, "/v1/tokens", token: api.tokens.admin, json: #"{"subject":"revoked.auditor","role":"auditor"}"#)
         let revoked = try #require(issued.string("token"))
         let id = try #require(issued.string("id"))
         #expect(try await api.call(.delete, "/v1/tokens/\(id)", token: api.tokens.admin).status == 204)

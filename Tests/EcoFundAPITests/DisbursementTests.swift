@@ -18,9 +18,11 @@ import Testing
         #expect(reply.status == 201)
     }
 
-    static func propose(_ api: APIHarness, rule: String = "simple", key: String) async throws -> String {
+    static func propose(_ api: APIHarness, rule: String = "simple", token: String? = nil, key: String) async throws
+        -> String
+    {
         let reply = try await api.call(
-            .post, "/v1/disbursement-runs", token: api.tokens.financeBeijing, key: key,
+            .post, "/v1/disbursement-runs", token: token ?? api.tokens.financeBeijing, key: key,
             json: #"{"rule":"\#(rule)","valueDate":"2026-01-15"}"#)
         #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
         return try #require(reply.string("id"))

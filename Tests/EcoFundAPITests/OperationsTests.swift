@@ -27,7 +27,9 @@ import Testing
             }
             let missing = try await api.call(.get, "/v1/contributions/\(UUID())", token: api.tokens.auditor)
             #expect(missing.status == 404)
-            let scrape = try await api.call(.get, "/metrics", token: nil)
+            // Not on the API's port: on a listener of its own.
+            #expect(try await api.call(.get, "/metrics", token: nil).status == 404)
+            let scrape = try await api.call(.get, "/metrics", token: nil, port: api.metricsPort)
             #expect(scrape.status == 200)
             #expect(scrape.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = String(decoding: scrape.body, as: UTF8.self)
@@ -41,17 +43,26 @@ import Testing
             #expect(
                 text.contains(
                     #"ecofund_http_request_duration_seconds_count{method="POST",route="/v1/contributions"} 3"#))
+            // Counted by the database as entries are written (Schema/009), not per scrape.
             #expect(Self.sample(text, #"ecofund_ledger_entries{kind="contribution"}"#) == "3.0")
+            #expect(Self.sample(text, #"ecofund_ledger_entries{kind="payment"}"#) == "0.0")
             // No server here runs the sealer, so every event is waiting for it.
             let events = try await api.count("audit_events")
             #expect(Self.sample(text, "ecofund_audit_unsealed_events") == "\(events).0")
             #expect(Self.sample(text, "ecofund_db_up") == "1.0")
             #expect(Self.sample(text, "ecofund_db_pool_connections_max") == "\(Database.connectionsMaxDefault).0")
             #expect(Self.sample(text, "ecofund_db_pool_waiting") == "0.0")
-            // The counters move: a second scrape has counted the first.
-            let again = String(decoding: try await api.call(.get, "/metrics", token: nil).body, as: UTF8.self)
+            // The counters move.
+            _ = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "m-3",
+                json: APIHarness.contribution(amount: "10.00", reference: "M-3"))
+            let again = String(
+                decoding: try await api.call(.get, "/metrics", token: nil, port: api.metricsPort).body, as: UTF8.self)
             #expect(
-                Self.sample(again, #"ecofund_http_requests_total{method="GET",route="/metrics",status="200"}"#) == "1")
+                Self.sample(
+                    again, #"ecofund_http_requests_total{method="POST",route="/v1/contributions",status="201"}"#)
+                    == "4")
+            #expect(Self.sample(again, #"ecofund_ledger_entries{kind="contribution"}"#) == "4.0")
         }
     }
 

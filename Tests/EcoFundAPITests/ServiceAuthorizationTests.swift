@@ -19,6 +19,7 @@ import Testing
         let disbursements: DisbursementService
         let tokens: TokenService
         let auditLog: AuditLog
+        let access: AccessService
     }
 
     @Test func everyServiceRefusesExactlyTheCallersTheTableRefuses() async throws {
@@ -30,7 +31,8 @@ import Testing
                     commitments: CommitmentService(database: app), assessment: AssessmentService(database: app),
                     disbursements: DisbursementService(database: app), tokens: TokenService(database: app),
                     auditLog: AuditLog(
-                        database: app, exportDatabaseURL: api.database.appURL, exportSealWait: .milliseconds(100)))
+                        database: app, exportDatabaseURL: api.database.appURL, exportSealWait: .milliseconds(100)),
+                    access: AccessService(database: app, tokens: TokenService(database: app)))
                 let calls = try Self.calls(services, state)
                 // Every operation of the table but the public health check has its service call, and no other.
                 #expect(Set(calls.keys) == Set(AuthorizationMatrixTests.allowed.keys).subtracting(["getHealth"]))
@@ -52,12 +54,15 @@ import Testing
         }
     }
 
-    /// Whether the service refused the caller for who they are (as opposed to failing for any other reason).
+    /// Whether the service refused the caller for who they are (their role, or maker-checker), as opposed to
+    /// failing for any other reason.
     static func isRefused(_ call: Call, _ principal: Principal) async throws -> Bool {
         do {
             try await call(principal)
             return false
         } catch is AuthorizationError {
+            return true
+        } catch is MakerCheckerError {
             return true
         } catch {
             return false
@@ -84,7 +89,7 @@ import Testing
         var calls = try ledgerCalls(services, state)
         calls.merge(try assessmentCalls(services)) { first, _ in first }
         calls.merge(try disbursementCalls(services, state)) { first, _ in first }
-        calls.merge(try accessCalls(services)) { first, _ in first }
+        calls.merge(try accessCalls(services, state)) { first, _ in first }
         return calls
     }
 
@@ -197,13 +202,35 @@ import Testing
                     state.run, recipient: "chengde", bankReference: "MATRIX-1", valueDate: nil, by: $0,
                     idempotencyKey: nil)
             },
+            "confirmPayment.ownRun": {
+                _ = try await disbursements.confirmPayment(
+                    state.ownRun, recipient: "chengde", bankReference: "MATRIX-2", valueDate: nil, by: $0,
+                    idempotencyKey: nil)
+            },
+            "listRunAllocations": {
+                _ = try await disbursements.allocations(of: state.run, cursor: nil, limit: nil, by: $0)
+            },
         ]
     }
 
-    static func accessCalls(_ services: Services) throws -> [String: Call] {
+    static func accessCalls(_ services: Services, _ state: AuthorizationMatrixTests.State) throws -> [String: Call] {
         let (auditLog, tokens) = (services.auditLog, services.tokens)
         let token = try TokenRequest(subject: "matrix.auditor", role: "auditor", jurisdiction: nil, lifetimeDays: nil)
+        let change = try RoleChange(subject: "sun.auditor", role: "assessor", jurisdiction: nil)
+        let access = services.access
         return [
+            "listAccessRequests": { _ = try await access.requests(status: nil, by: $0) },
+            "requestRoleChange": { _ = try await access.requestRoleChange(change, by: $0, idempotencyKey: nil) },
+            "getAccessRequest": { _ = try await access.request(UUID(), by: $0) },
+            "approveAccessRequest": {
+                _ = try await access.approve(state.secondAdminsRequest, note: nil, by: $0, idempotencyKey: nil)
+            },
+            "rejectAccessRequest": {
+                _ = try await access.reject(UUID(), reason: "matrix", by: $0, idempotencyKey: nil)
+            },
+            "approveAccessRequest.ownRequest": {
+                _ = try await access.approve(state.adminsRequest, note: nil, by: $0, idempotencyKey: nil)
+            },
             "listAuditEvents": { _ = try await auditLog.entries(after: nil, limit: nil, by: $0) },
             "getCheckpoint": { _ = try await auditLog.latestCheckpoint(by: $0) },
             "getPublicKey": { _ = try auditLog.publicKey(by: $0) },

@@ -60,6 +60,7 @@ import Testing
         let kubernetes = try Self.text("Deploy/kubernetes/ecofund.yaml")
         #expect(kubernetes.contains("path: /healthz") && kubernetes.contains("path: /readyz"))
         #expect(kubernetes.contains("containerPort: 8080") && kubernetes.contains("prometheus.io/path: /metrics"))
+        #expect(kubernetes.contains("containerPort: 9464") && kubernetes.contains(#"prometheus.io/port: "9464""#))
         let container = try Self.text("Deploy/Containerfile")
         #expect(container.contains("EXPOSE 8080") && container.contains("http://127.0.0.1:8080/readyz"))
         #expect(try Self.text("Deploy/compose.yaml").contains("8080:8080"))

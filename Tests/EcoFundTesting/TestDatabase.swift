@@ -66,10 +66,11 @@ public struct TestDatabase: Sendable {
         try await Database.withPool(ownerURL, connectionsMax: 4, logger: Self.logger, body)
     }
 
-    /// A caller of the services with `role`, a user of this database (made through a token, as people are).
+    /// A caller of the services with `role`, a user of this database (made by the owner through a token, as the
+    /// command line makes the first admin: the service role makes people who can move money only when approved).
     public func principal(_ role: Role, subject: String? = nil, jurisdiction: String? = nil) async throws -> Principal {
-        try await withApp { app in
-            let service = TokenService(database: app)
+        try await withOwner { owner in
+            let service = TokenService(database: owner)
             let request = try TokenRequest(
                 subject: subject ?? "test.\(role.rawValue)\(jurisdiction.map { ".\($0)" } ?? "")",
                 role: role.rawValue, jurisdiction: jurisdiction, lifetimeDays: 1)

@@ -40,9 +40,9 @@ struct ProblemMiddleware: ServerMiddleware {
         var response = HTTPResponse(status: problem.status)
         response.headerFields[.contentType] = Problem.mediaType
         if problem.status == .unauthorized { response.headerFields[.wwwAuthenticate] = "Bearer" }
-        // The database is down or every connection is taken: the request wrote nothing and may be sent again, with
-        // the same Idempotency-Key, shortly.
-        if problem.status == .serviceUnavailable { response.headerFields[.retryAfter] = "1" }
+        // The database is down, every connection is taken, enough exports run: the request wrote nothing and may be
+        // sent again (with the same Idempotency-Key) after this long.
+        if let seconds = problem.retryAfterSeconds { response.headerFields[.retryAfter] = "\(seconds)" }
         return (response, HTTPBody(problem.encoded()))
     }
 }

@@ -27,12 +27,16 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
     case readAuditLog
     case exportBooks
     case manageTokens
+    /// Ask for a token of a role that moves money, or for a change of someone's role.
+    case requestAccess
+    /// Approve or reject what another admin asked.
+    case decideAccess
 
     /// The roles that hold the permission. `admin` is listed where it is allowed, never implied.
     public var roles: Set<Role> {
         switch self {
         case .readBooks: Set(Role.allCases)
-        case .changeReferenceData, .publishRules, .manageTokens: [.admin]
+        case .changeReferenceData, .publishRules, .manageTokens, .requestAccess, .decideAccess: [.admin]
         case .recordContributions, .reverseContributions, .recordCommitments: [.finance, .admin]
         case .defineSchemes, .openPeriods, .enterScores, .finalizePeriods, .reopenPeriods: [.assessor, .admin]
         case .previewAllocations: [.finance, .approver, .admin]
@@ -67,6 +71,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
         case .readAuditLog: "read the audit log"
         case .exportBooks: "export the books"
         case .manageTokens: "issue or revoke tokens"
+        case .requestAccess: "ask for tokens or role changes"
+        case .decideAccess: "approve or reject access requests"
         }
     }
 }

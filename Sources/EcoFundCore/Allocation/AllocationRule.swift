@@ -99,8 +99,10 @@ public struct AllocationRule: Hashable, Sendable {
         public let multiplier: Rational
     }
 
-    /// The most recipients a rule may name across all tranches.
-    public static let recipientsMax = 10_000
+    /// The most recipients a published rule may name in one tranche: every county-level division of the region (about
+    /// 200) fits. The OpenAPI document says the same (`maxItems`), and a test holds the two together. The allocator
+    /// itself has no such limit: benchmarks ask for more (``init(_:recipientsPerTrancheMax:)``).
+    public static let recipientsPerTrancheMax = 200
     /// The most tranches a rule may have.
     public static let tranchesMax = 20
 
@@ -133,13 +135,15 @@ public struct AllocationRule: Hashable, Sendable {
     }
 
     /// Checks a document; each failure names its JSON pointer, such as `/tranches/1/share`.
-    public init(_ document: RuleDocument) throws(ValidationError) {
+    public init(_ document: RuleDocument, recipientsPerTrancheMax: Int = recipientsPerTrancheMax)
+        throws(ValidationError)
+    {
         try Jurisdiction.validateCode(document.code, at: "/code")
         try Text.validate(document.title, at: "/title", lengthMax: 200)
         self.code = document.code
         self.title = document.title
         self.pool = try Self.pool(document.pool)
-        self.tranches = try Self.tranches(document.tranches)
+        self.tranches = try Self.tranches(document.tranches, recipientsMax: recipientsPerTrancheMax)
         self.factors = try Self.factors(document.factors)
         if let period = document.assessmentPeriod {
             try Text.validate(period, at: "/assessmentPeriod", lengthMax: 20)
@@ -196,7 +200,9 @@ public struct AllocationRule: Hashable, Sendable {
         }
     }
 
-    private static func tranches(_ tranches: [RuleDocument.Tranche]) throws(ValidationError) -> [Tranche] {
+    private static func tranches(_ tranches: [RuleDocument.Tranche], recipientsMax: Int) throws(ValidationError)
+        -> [Tranche]
+    {
         guard (1...tranchesMax).contains(tranches.count) else {
             throw ValidationError(.invalidValue, at: "/tranches", "must list 1 to \(tranchesMax) tranches")
         }
@@ -213,8 +219,9 @@ public struct AllocationRule: Hashable, Sendable {
             guard share > .zero, share <= .one else {
                 throw ValidationError(.invalidValue, at: "\(at)/share", "must be above 0 and at most 1")
             }
-            guard !tranche.recipients.isEmpty else {
-                throw ValidationError(.invalidValue, at: "\(at)/recipients", "must name at least one recipient")
+            guard (1...recipientsMax).contains(tranche.recipients.count) else {
+                throw ValidationError(
+                    .invalidValue, at: "\(at)/recipients", "must name 1 to \(recipientsMax) recipients")
             }
             for (position, recipient) in tranche.recipients.enumerated() {
                 try Jurisdiction.validateCode(recipient, at: "\(at)/recipients/\(position)")
@@ -224,9 +231,6 @@ public struct AllocationRule: Hashable, Sendable {
                 }
             }
             result.append(Tranche(name: tranche.name, share: share, recipients: tranche.recipients.sorted()))
-        }
-        guard recipients.count <= recipientsMax else {
-            throw ValidationError(.invalidValue, at: "/tranches", "names more than \(recipientsMax) recipients")
         }
         let total = result.reduce(Rational.zero) { $0 + $1.share }
         guard total == .one else {

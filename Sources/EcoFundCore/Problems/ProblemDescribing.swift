@@ -16,13 +16,15 @@ public struct ProblemFacts: Hashable, Sendable {
     /// The JSON pointer (RFC 6901) of the offending value, such as `/amount`, or a parameter's name.
     public let pointer: String?
 
-    public init(status: Int, kind: String, detail: String, pointer: String? = nil) {
+    /// When the same request may be sent again, in seconds: set for failures that pass (a busy database, too many
+    /// exports at once), nil for those that do not.
+    public let retryAfterSeconds: Int?
+
+    public init(status: Int, kind: String, detail: String, pointer: String? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.kind = kind
         self.detail = detail
         self.pointer = pointer
+        self.retryAfterSeconds = retryAfterSeconds
     }
-
-    /// Whether the failure is transient: the same request may succeed if sent again shortly (RFC 9110 503).
-    public var isTransient: Bool { status == 503 }
 }

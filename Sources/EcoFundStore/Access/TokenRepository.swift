@@ -53,4 +53,14 @@ enum TokenRepository {
     static func revoke(id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("UPDATE tokens SET revoked_at = now() WHERE id = \(id)", logger: logger)
     }
+
+    /// Revokes every live token of a user (when the user's role changes, the tokens of the old role stop).
+    static func revokeAll(of userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var revoked = 0
+        for try await _ in try await connection.query(
+            "UPDATE tokens SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING 1",
+            logger: logger)
+        { revoked += 1 }
+        return revoked
+    }
 }

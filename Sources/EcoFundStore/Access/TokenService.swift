@@ -47,23 +47,35 @@ public struct TokenService: Sendable {
         return principal
     }
 
-    /// Issues a token for a user, creating the user on first use. A user keeps one role and jurisdiction.
+    /// Issues a token for a user, creating the user on first use. A user keeps one role and jurisdiction (a change
+    /// is an access request). A token for a role that moves money (finance, approver, admin) is not issued here: it
+    /// becomes an access request that a second admin approves (``AccessService``), and the secret goes to that admin.
     public func issue(_ request: TokenRequest, by principal: Principal, idempotencyKey: IdempotencyKey?) async throws
-        -> Keyed<IssuedToken>
+        -> Keyed<TokenIssue>
     {
         try principal.authorize(.manageTokens)
+        let needsApproval = AccessRequest.needsApproval(request.role)
+        if needsApproval { try principal.authorize(.requestAccess) }
         let secret = BearerToken.generate()
         let keyed = try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "createToken", request: request, principal: principal,
                 on: connection, logger: logger
-            ) {
-                // The stored (replayable) response never holds the secret.
-                try await Self.insert(request, secret: secret, actor: principal.subject, on: connection, logger: logger)
+            ) { () async throws -> TokenIssue in
+                guard needsApproval else {
+                    // The stored (replayable) response never holds the secret.
+                    return .issued(
+                        try await Self.insert(
+                            request, secret: secret, actor: principal.subject, on: connection, logger: logger))
+                }
+                return .pending(
+                    try await AccessService.ask(
+                        .token, subject: request.subject, role: request.role, jurisdiction: request.jurisdiction,
+                        lifetimeDays: request.lifetimeDays, by: principal, on: connection, logger: logger))
             }
         }
-        guard !keyed.replayed else { return keyed }
-        return Keyed(value: keyed.value.revealing(secret), replayed: false)
+        guard !keyed.replayed, case .issued(let token) = keyed.value else { return keyed }
+        return Keyed(value: .issued(token.revealing(secret)), replayed: false)
     }
 
     /// The first admin token, from the command line, where there is no caller yet.
@@ -90,22 +102,25 @@ public struct TokenService: Sendable {
         }
         // After the commit: a check racing the revocation may still have remembered the token, for at most
         // recentlyCheckedSeconds.
-        recent.forgetAll()
+        forgetRecentlyChecked()
     }
+
+    /// Forgets the tokens this server checked lately, after a change that may stop some of them.
+    func forgetRecentlyChecked() { recent.forgetAll() }
 
     static func insert(
         _ request: TokenRequest, secret: BearerToken, actor: String, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> IssuedToken {
-        let userID = try await UserService.ensure(
+        let user = try await UserService.ensure(
             subject: request.subject, role: request.role, jurisdiction: request.jurisdiction, actor: actor,
             on: connection, logger: logger)
         let id = UUID()
         let expiresAt = try await TokenRepository.insert(
-            id: id, userID: userID, hash: BearerToken.hash(secret.text), lifetimeDays: request.lifetimeDays,
+            id: id, userID: user.id, hash: BearerToken.hash(secret.text), lifetimeDays: request.lifetimeDays,
             on: connection, logger: logger)
         let issued = IssuedToken(
-            id: id, subject: request.subject, role: request.role, jurisdiction: request.jurisdiction,
+            id: id, subject: user.subject, role: request.role, jurisdiction: request.jurisdiction,
             expiresAt: expiresAt, token: nil)
         try await AuditRepository.record("token.issued", actor: actor, payload: issued, on: connection, logger: logger)
         return issued

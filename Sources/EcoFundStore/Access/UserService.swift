@@ -5,14 +5,14 @@ import PostgresNIO
 
 /// People and systems that act on the books. A user keeps one role (and, for finance, one jurisdiction) for ever.
 enum UserService {
-    /// The user with `subject`, created with an audit event on first use.
+    /// The user with `subject` (in any case), created with an audit event on first use.
     ///
     /// - Throws: ``ValidationError`` for an unknown jurisdiction; ``StoreError/Code/conflict`` when the subject is
     ///   already a user with another role or jurisdiction.
     static func ensure(
         subject: String, role: Role, jurisdiction: String?, actor: String, on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> UUID {
+    ) async throws -> UserRepository.Stored {
         if let jurisdiction,
             try await JurisdictionRepository.select(code: jurisdiction, on: connection, logger: logger)
                 .isEmpty
@@ -35,11 +35,11 @@ enum UserService {
             try await AuditRepository.record(
                 "user.created", actor: actor,
                 payload: [
-                    "id": stored.id.uuidString, "subject": subject, "role": role.rawValue,
+                    "id": stored.id.uuidString, "subject": stored.subject, "role": role.rawValue,
                     "jurisdiction": jurisdiction ?? "",
                 ],
                 on: connection, logger: logger)
         }
-        return stored.id
+        return stored
     }
 }

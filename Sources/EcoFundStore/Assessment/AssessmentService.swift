@@ -104,6 +104,8 @@ public struct AssessmentService: Sendable {
     /// The If-Match rules: none for a first entry; the current ETag and a reason for a revision.
     static func checkPrecondition(current: ScoreRecord?, ifMatch: String?, reason: String?) throws {
         guard let current else {
+            // A first entry needs no reason; one that is given is kept, so it obeys the same rule.
+            if let reason, Text.hasVisibleText(reason) { try Text.validate(reason, at: "/reason", lengthMax: 500) }
             if ifMatch != nil, ifMatch != "*" {
                 throw StoreError(.preconditionFailed, "there is no score yet, so If-Match cannot match")
             }
@@ -117,9 +119,8 @@ public struct AssessmentService: Sendable {
             throw StoreError(
                 .preconditionFailed, "If-Match \(ifMatch) is not the current ETag \(current.etag); reread the score")
         }
-        guard let reason, !reason.allSatisfy(\.isWhitespace) else {
-            throw ValidationError(.missingField, at: "/reason", "is required to revise a score")
-        }
+        guard let reason else { throw ValidationError(.missingField, at: "/reason", "is required to revise a score") }
+        try Text.validate(reason, at: "/reason", lengthMax: 500)
     }
 
     public func score(period: String, jurisdiction: String, by principal: Principal) async throws -> ScoreRecord {

@@ -19,6 +19,8 @@ public struct AuditLog: Sendable {
     let publicKeyBytes: Data?
     /// How long an export waits for the sealer to seal what was committed before it.
     let exportSealWait: Duration
+    /// The exports running on this server (one gate for every copy of this service).
+    let exports = ExportGate()
     var logger: Logger { database.logger }
 
     public init(
@@ -124,14 +126,18 @@ public struct AuditLog: Sendable {
     /// Opens the snapshot an audit export of `range` is written from (DESIGN.md "Tamper evidence").
     ///
     /// - Throws: ``StoreError/Code/unavailable`` when this server has no database URL for exports or the sealer does
-    ///   not catch up within ``exportSealWait``; ``StoreError/Code/conflict`` before the first checkpoint.
+    ///   not catch up within ``exportSealWait``; ``StoreError/Code/conflict`` before the first checkpoint;
+    ///   ``TooManyExportsError`` (429) past ``ExportGate``'s limits.
     public func openExport(_ range: DateRange, by principal: Principal) async throws -> ExportSnapshot {
         try principal.authorize(.exportBooks)
         guard let exportDatabaseURL else {
             throw StoreError(.unavailable, "this server was started without a database URL")
         }
+        try exports.enter(principal.userID)
+        let exports = self.exports
         return try await ExportSnapshot.open(
-            exportDatabaseURL, range: range, sealWait: exportSealWait, publicKeyBytes: publicKeyBytes)
+            exportDatabaseURL, range: range, sealWait: exportSealWait, publicKeyBytes: publicKeyBytes, logger: logger
+        ) { exports.leave(principal.userID) }
     }
 
     static func requireSealed(_ size: Int64, on connection: PostgresConnection, logger: Logger) async throws {

@@ -180,6 +180,19 @@ enum AuditRepository {
         return 0
     }
 
+    /// The events not yet sealed, counted from the sealer's watermark: every event of a transaction below it is in
+    /// the log, so only the newer ones are looked at (through the index on `tx_id`), not the whole table.
+    static func unsealedSinceWatermark(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        for try await count in try await connection.query(
+            """
+            SELECT count(*) FROM audit_events e
+             WHERE e.tx_id >= coalesce((SELECT sealed_below_tx FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1), 0)
+               AND NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
+            """, logger: logger
+        ).decode(Int64.self) { return count }
+        return 0
+    }
+
     /// An event as stored: its payload is JSON that this system wrote, so one that does not parse is a broken
     /// database, reported as an error.
     static func event(id: Int64, type: String, actor: String, at: String, payload: String) throws -> AuditEvent {

@@ -1,6 +1,8 @@
 import Crypto
 import EcoFundCore
 import Foundation
+import Logging
+import Synchronization
 
 /// One REPEATABLE READ snapshot of the books, for one audit export: every table and the event log as they stood at
 /// one moment, every event of which is sealed under ``checkpoint``. Opened by ``AuditLog/openExport(_:by:)``; closed
@@ -15,15 +17,21 @@ public final class ExportSnapshot: Sendable {
     /// The raw key that signs this server's checkpoints, shipped in the export for convenience; nil when unknown.
     private let publicKeyBytes: Data?
     let reader: SnapshotReader
+    private let lifetime: Lifetime
+
+    /// A client that has not started reading by then loses its snapshot: it holds an export's place for nothing.
+    static let firstReadSecondsMax: Int64 = 30
 
     private init(
-        range: DateRange, checkpoint: Checkpoint, isComplete: Bool, publicKeyBytes: Data?, reader: SnapshotReader
+        range: DateRange, checkpoint: Checkpoint, isComplete: Bool, publicKeyBytes: Data?, reader: SnapshotReader,
+        lifetime: Lifetime
     ) {
         self.range = range
         self.checkpoint = checkpoint
         self.isComplete = isComplete
         self.publicKeyBytes = publicKeyBytes
         self.reader = reader
+        self.lifetime = lifetime
     }
 
     /// The key that signs checkpoints, as the server knows it (an auditor checks it against the one they keep).
@@ -33,10 +41,31 @@ public final class ExportSnapshot: Sendable {
 
     /// Every row an export holds must be backed by a sealed event, or the verifier would rightly call it unproven: so
     /// the snapshot is taken only when every event committed before it is in the log (the sealer runs every half
-    /// second). If the sealer does not catch up within `sealWait` the export is refused as unavailable.
-    static func open(_ url: DatabaseURL, range: DateRange, sealWait: Duration, publicKeyBytes: Data?) async throws
-        -> ExportSnapshot
-    {
+    /// second). If the sealer does not catch up within `sealWait` the export is refused as unavailable. `release` is
+    /// called once, when the snapshot ends (closed, or ended by its watchdog, or failed to open).
+    static func open(
+        _ url: DatabaseURL, range: DateRange, sealWait: Duration, publicKeyBytes: Data?, logger: Logger,
+        release: @escaping @Sendable () -> Void
+    ) async throws -> ExportSnapshot {
+        let lifetime = Lifetime(release: release)
+        do {
+            let snapshot = try await openSealed(
+                url, range: range, sealWait: sealWait, publicKeyBytes: publicKeyBytes, lifetime: lifetime)
+            lifetime.watch(snapshot, logger: logger)
+            return snapshot
+        } catch let error as SnapshotReaderError where error.isConnectionLoss {
+            lifetime.end()
+            logger.warning("export could not reach the database", metadata: ["error": "\(String(reflecting: error))"])
+            throw StoreError(.unavailable, "the database cannot be reached for the export; try again shortly")
+        } catch {
+            lifetime.end()
+            throw error
+        }
+    }
+
+    private static func openSealed(
+        _ url: DatabaseURL, range: DateRange, sealWait: Duration, publicKeyBytes: Data?, lifetime: Lifetime
+    ) async throws -> ExportSnapshot {
         let deadline = ContinuousClock.now + sealWait
         while true {
             let reader = try await SnapshotReader.open(url)
@@ -53,7 +82,7 @@ public final class ExportSnapshot: Sendable {
                     try await Task.sleep(for: .milliseconds(200))
                     continue
                 }
-                return try await open(reader, range: range, publicKeyBytes: publicKeyBytes)
+                return try await open(reader, range: range, publicKeyBytes: publicKeyBytes, lifetime: lifetime)
             } catch {
                 await reader.close()
                 throw error
@@ -61,9 +90,9 @@ public final class ExportSnapshot: Sendable {
         }
     }
 
-    private static func open(_ reader: SnapshotReader, range: DateRange, publicKeyBytes: Data?) async throws
-        -> ExportSnapshot
-    {
+    private static func open(
+        _ reader: SnapshotReader, range: DateRange, publicKeyBytes: Data?, lifetime: Lifetime
+    ) async throws -> ExportSnapshot {
         _ = try await reader.query(ExportRepository.setRange, [range.from.description, range.to.description])
         let rows = try await reader.query(ExportRepository.latestCheckpoint)
         guard let row = rows.first, let size = row[0].flatMap({ Int64($0) }), let root = row[1],
@@ -79,16 +108,18 @@ public final class ExportSnapshot: Sendable {
             range: range,
             checkpoint: Checkpoint(
                 treeSize: size, rootHash: root, issuedAt: issuedAt, keyId: keyId, signature: signature),
-            isComplete: outside.first?.first == "f", publicKeyBytes: publicKeyBytes, reader: reader)
+            isComplete: outside.first?.first == "f", publicKeyBytes: publicKeyBytes, reader: reader, lifetime: lifetime)
     }
 
     /// The table as CSV (RFC 4180: a header row, CR LF row ends), in chunks of whole rows, in order.
     public func copy(_ table: ExportTable, into consume: ([UInt8]) async throws -> Void) async throws {
+        lifetime.started()
         try await reader.copy(ExportRepository.copy(table), crlf: true, into: consume)
     }
 
     /// Every event up to ``checkpoint``, in log order, in batches.
     public func events(into consume: ([AuditEvent]) async throws -> Void) async throws {
+        lifetime.started()
         try await reader.copy(ExportRepository.events(upTo: checkpoint.treeSize)) { chunk in
             var events: [AuditEvent] = []
             for row in chunk.split(separator: UInt8(ascii: "\n")) {
@@ -106,8 +137,11 @@ public final class ExportSnapshot: Sendable {
         }
     }
 
-    /// Ends the transaction and the connection. Safe to call more than once.
-    public func close() async { await reader.close() }
+    /// Ends the transaction and the connection, and gives the export's place back. Safe to call more than once.
+    public func close() async {
+        await reader.close()
+        lifetime.end()
+    }
 
     /// Undoes COPY's text-format escaping (a backslash before `\`, and the control-character escapes).
     static func unescapeCopyText(_ row: ArraySlice<UInt8>) -> [UInt8] {
@@ -134,5 +168,51 @@ public final class ExportSnapshot: Sendable {
             }
         }
         return out
+    }
+}
+
+/// When a snapshot ends: its place is given back once, and a watchdog ends a snapshot whose client has not started
+/// reading within ``ExportSnapshot/firstReadSecondsMax`` or still reads after ``ExportGate/durationSecondsMax``.
+final class Lifetime: Sendable {
+    private struct State {
+        var release: (@Sendable () -> Void)?
+        var started = false
+        var watchdog: Task<Void, Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(release: @escaping @Sendable () -> Void) { state = Mutex(State(release: release)) }
+
+    func started() { state.withLock { $0.started = true } }
+
+    func watch(_ snapshot: ExportSnapshot, logger: Logger) {
+        let task = Task { [self] in
+            try? await Task.sleep(for: .seconds(ExportSnapshot.firstReadSecondsMax))
+            guard !Task.isCancelled else { return }
+            if !state.withLock({ $0.started }) {
+                logger.notice("an export's client did not start reading; its snapshot is closed")
+                await snapshot.close()
+                return
+            }
+            try? await Task.sleep(for: .seconds(ExportGate.durationSecondsMax - ExportSnapshot.firstReadSecondsMax))
+            guard !Task.isCancelled else { return }
+            logger.warning("an export ran longer than \(ExportGate.durationSecondsMax) s; its snapshot is closed")
+            await snapshot.close()
+        }
+        state.withLock { $0.watchdog = task }
+    }
+
+    /// Gives the place back (once) and stops the watchdog.
+    func end() {
+        let (release, watchdog) = state.withLock { state in
+            defer {
+                state.release = nil
+                state.watchdog = nil
+            }
+            return (state.release, state.watchdog)
+        }
+        watchdog?.cancel()
+        release?()
     }
 }

@@ -44,12 +44,13 @@ public final class SnapshotReader: @unchecked Sendable {
             let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
             let valuePointers = values.map { UnsafePointer($0) } + [nil]
             guard let connection = PQconnectdbParams(keywordPointers, valuePointers, 0) else {
-                throw StoreError(.unavailable, "the database cannot be reached: libpq could not allocate a connection")
+                throw SnapshotReaderError(
+                    sqlState: nil, message: "libpq could not allocate a connection", isConnectionLoss: true)
             }
             guard PQstatus(connection) == CONNECTION_OK else {
                 let message = Self.message(connection)
                 PQfinish(connection)
-                throw StoreError(.unavailable, "the database cannot be reached: \(message)")
+                throw SnapshotReaderError(sqlState: nil, message: message, isConnectionLoss: true)
             }
             return Handle(pointer: connection)
         }
@@ -148,7 +149,9 @@ public final class SnapshotReader: @unchecked Sendable {
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         let connection = self.connection
         return try await Self.run(on: queue) {
-            guard !self.closed else { throw StoreError(.unavailable, "the export's database connection is closed") }
+            guard !self.closed else {
+                throw SnapshotReaderError(sqlState: nil, message: "the connection is closed", isConnectionLoss: true)
+            }
             return try body(connection.pointer)
         }
     }
@@ -166,25 +169,24 @@ public final class SnapshotReader: @unchecked Sendable {
     }
 
     private static func failure(_ connection: OpaquePointer, _ sql: String) -> any Error {
-        if PQstatus(connection) != CONNECTION_OK {
-            return StoreError(.unavailable, "the database connection was lost: \(message(connection))")
-        }
-        return SnapshotReaderError(sqlState: nil, message: message(connection))
+        SnapshotReaderError(
+            sqlState: nil, message: message(connection), isConnectionLoss: PQstatus(connection) != CONNECTION_OK)
     }
 
     private static func resultFailure(_ result: OpaquePointer, _ sql: String) -> any Error {
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
         let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
-        if let state, state.hasPrefix("08") || state == "57P01" || state == "57P03" {
-            return StoreError(.unavailable, "the database connection was lost: \(message)")
-        }
-        return SnapshotReaderError(sqlState: state, message: message)
+        let lost = state.map { $0.hasPrefix("08") || ["57P01", "57P03", "57014", "25P03"].contains($0) } ?? false
+        return SnapshotReaderError(sqlState: state, message: message, isConnectionLoss: lost)
     }
 }
 
-/// A query the snapshot reader ran failed; `sqlState` is PostgreSQL's error code when it sent one.
+/// libpq failed: the connection (or the server) went away, or a query failed. `message` is libpq's and the server's
+/// text, with host, port and the server's own words: for the log, never for a caller.
 public struct SnapshotReaderError: Error, CustomStringConvertible {
     public let sqlState: String?
     public let message: String
+    /// The connection was lost or refused, or the server ended the statement (a timeout): worth trying again.
+    public let isConnectionLoss: Bool
     public var description: String { "\(message)\(sqlState.map { " (SQLSTATE \($0))" } ?? "")" }
 }

@@ -39,5 +39,10 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible, Pr
 
     public var description: String { "\(code): \(detail)" }
 
-    public var problem: ProblemFacts { ProblemFacts(status: code.status, kind: code.rawValue, detail: detail) }
+    public var problem: ProblemFacts {
+        // Nothing was written; the database may answer a moment later, with the same Idempotency-Key.
+        ProblemFacts(
+            status: code.status, kind: code.rawValue, detail: detail,
+            retryAfterSeconds: code == .unavailable ? 1 : nil)
+    }
 }

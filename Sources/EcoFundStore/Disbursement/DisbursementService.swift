@@ -8,6 +8,8 @@ import PostgresNIO
 public struct DisbursementService: Sendable {
     /// Runs per list: 20 unless the caller asks for up to 100.
     public static let page = PageLimit(itemsDefault: 20, itemsMax: 100)
+    /// A run's allocations per page: 50 unless the caller asks for up to 200 (a whole tranche).
+    public static let allocationsPage = PageLimit(itemsDefault: 50, itemsMax: 200)
 
     let database: Database
     /// Today in the fund's calendar: the value date of a run or payment that names none.
@@ -49,13 +51,15 @@ public struct DisbursementService: Sendable {
         -> (rule: RuleRecord, allocation: Allocation, snapshot: RunSnapshot)
     {
         try principal.authorize(.previewAllocations)
-        return try await database.read { connection in
+        let (record, rule, snapshot) = try await database.read { connection in
             let record = try await RuleRepository.require(code: code, version: version, on: connection, logger: logger)
             let rule = try AllocationRule(record.document)
             let snapshot = try await RuleRepository.snapshot(
                 for: rule, poolOverride: pool, on: connection, logger: logger)
-            return (record, try Allocator.allocate(rule, inputs: snapshot.inputs), snapshot)
+            return (record, rule, snapshot)
         }
+        // Computed after the connection is back in the pool: a preview waiting for a worker holds no connection.
+        return (record, try await AllocationPool.shared.allocate(rule, inputs: snapshot.inputs), snapshot)
     }
 
     /// Proposes a run: snapshots every input, computes the allocation and stores both.
@@ -76,7 +80,7 @@ public struct DisbursementService: Sendable {
                 let rule = try AllocationRule(record.document)
                 let snapshot = try await RuleRepository.snapshot(
                     for: rule, poolOverride: pool, on: connection, logger: logger)
-                let allocation = try Allocator.allocate(rule, inputs: snapshot.inputs)
+                let allocation = try await AllocationPool.shared.allocate(rule, inputs: snapshot.inputs)
                 let id = UUID()
                 try await RunRepository.insert(
                     id: id, rule: record, snapshot: snapshot, allocation: allocation, valueDate: valueDate,
@@ -99,17 +103,28 @@ public struct DisbursementService: Sendable {
         }
     }
 
-    /// The newest runs first; `limit` as ``page`` allows.
-    public func runs(limit: Int?, by principal: Principal) async throws -> [DisbursementRun] {
+    /// The newest runs first, of one status when asked, without their allocations' working; `limit` as ``page``
+    /// allows.
+    public func runs(status: RunStatus? = nil, limit: Int?, by principal: Principal) async throws -> [RunSummary] {
         try principal.authorize(.readBooks)
         let limit = try Self.page.items(limit)
         return try await database.read { connection in
-            var runs: [DisbursementRun] = []
-            for id in try await RunRepository.list(limit: limit, on: connection, logger: logger) {
-                runs.append(try await RunRepository.find(id, on: connection, logger: logger))
-            }
-            return runs
+            try await RunRepository.summaries(status: status, limit: limit, on: connection, logger: logger)
         }
+    }
+
+    /// A run's allocation recipient by recipient, in the order it was computed, with every derivation.
+    public func allocations(of id: UUID, cursor: String?, limit: Int?, by principal: Principal) async throws
+        -> Page<Allocation.Recipient>
+    {
+        try principal.authorize(.readBooks)
+        let limit = try Self.allocationsPage.items(limit)
+        let start = try cursor.map { (text) throws(ValidationError) in Int(try Cursor.decode(text, .allocation)) } ?? 0
+        let run = try await self.run(id, by: principal)
+        let items = Array(run.allocation.allocations.dropFirst(start).prefix(limit))
+        let end = start + items.count
+        let next = end < run.allocation.allocations.count ? Cursor.encode(.allocation, Int64(end)) : nil
+        return Page(items: items, nextCursor: next)
     }
 
     /// Approves, rejects, cancels or posts a run. Repeating what already happened answers with the run unchanged.
@@ -206,6 +221,11 @@ public struct DisbursementService: Sendable {
                 on: connection, logger: logger
             ) {
                 try await RunRepository.lockFund(on: connection, logger: logger)
+                let (_, proposer) = try await RunRepository.header(id, on: connection, logger: logger)
+                guard proposer != principal.userID else {
+                    throw MakerCheckerError(
+                        detail: "\(principal.subject) proposed run \(id) and may not confirm its payments")
+                }
                 let run = try await RunRepository.find(id, on: connection, logger: logger)
                 guard let allocation = run.allocation.allocations.first(where: { $0.recipient == recipient }) else {
                     throw ValidationError(

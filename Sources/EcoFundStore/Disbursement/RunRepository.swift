@@ -143,13 +143,41 @@ enum RunRepository {
             """, logger: logger)
     }
 
-    /// Run ids, newest first.
-    static func list(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
-        var ids: [UUID] = []
-        for try await id in try await connection.query(
-            "SELECT id FROM disbursement_runs ORDER BY proposed_at DESC, id LIMIT \(limit)", logger: logger
-        ).decode(UUID.self) { ids.append(id) }
-        return ids
+    /// Runs, newest first, of one status when asked, without their allocations' working.
+    static func summaries(status: RunStatus?, limit: Int, on connection: PostgresConnection, logger: Logger)
+        async throws -> [RunSummary]
+    {
+        var summaries: [RunSummary] = []
+        let rows = try await connection.query(
+            """
+            SELECT r.id, r.rule_code, r.rule_version, r.status, r.value_date::text, r.pool_fen, r.allocated_fen,
+                   (r.snapshot -> 'inputs' ->> 'availableFen')::bigint, r.period_code, r.period_revision, p.revision,
+                   (SELECT count(*) FROM disbursement_allocations a WHERE a.run_id = r.id)::bigint,
+                   (SELECT coalesce(sum(x.amount_fen), 0) FROM disbursement_payments x WHERE x.run_id = r.id)::bigint,
+                   u.subject, r.proposed_at, r.posted_entry_id
+              FROM disbursement_runs r JOIN users u ON u.id = r.proposed_by
+              LEFT JOIN assessment_periods p ON p.code = r.period_code
+             WHERE \(status?.rawValue)::text IS NULL OR r.status = \(status?.rawValue)::text
+             ORDER BY r.proposed_at DESC, r.id LIMIT \(limit)
+            """, logger: logger)
+        for try await row in rows.decode(
+            (
+                UUID, String, Int, String, String, Int64, Int64, Int64, String?, Int?, Int?, Int64, Int64, String, Date,
+                Int64?
+            ).self)
+        {
+            guard let status = RunStatus(rawValue: row.3) else {
+                preconditionFailure("run \(row.0) has status \(row.3), which the schema does not allow")
+            }
+            summaries.append(
+                RunSummary(
+                    id: row.0, rule: row.1, ruleVersion: row.2, status: status,
+                    valueDate: try CalendarDate(parsing: row.4, at: ""), pool: Money(fen: row.5),
+                    allocated: Money(fen: row.6), available: Money(fen: row.7), period: row.8, periodRevision: row.9,
+                    inputsRevised: row.9 != nil && row.9 != row.10, recipients: Int(row.11), paid: Money(fen: row.12),
+                    proposedBy: row.13, proposedAt: row.14, postedEntryID: row.15))
+        }
+        return summaries
     }
 
     /// What the fund can still commit, in fen, under the fund lock when called inside a locked transaction.

@@ -55,9 +55,9 @@ public enum DemoSeed {
                     jurisdiction, contributor: contributors.contains(code), actor: subject, on: connection,
                     logger: logger)
             }
-            let id = try await UserService.ensure(
+            let user = try await UserService.ensure(
                 subject: subject, role: .admin, jurisdiction: nil, actor: subject, on: connection, logger: logger)
-            return Principal(userID: id, subject: subject, role: .admin, jurisdiction: nil)
+            return Principal(userID: user.id, subject: subject, role: .admin, jurisdiction: nil)
         }
         return principal
     }
@@ -219,11 +219,11 @@ extension DemoSeed {
     static func user(_ database: Database, subject: String, role: Role, jurisdiction: String?) async throws -> Principal
     {
         let logger = database.logger
-        let id = try await database.transaction { connection in
+        let user = try await database.transaction { connection in
             try await UserService.ensure(
                 subject: subject, role: role, jurisdiction: jurisdiction, actor: Self.subject, on: connection,
                 logger: logger)
         }
-        return Principal(userID: id, subject: subject, role: role, jurisdiction: jurisdiction)
+        return Principal(userID: user.id, subject: user.subject, role: role, jurisdiction: jurisdiction)
     }
 }

@@ -1,0 +1,53 @@
+import EcoFundCore
+import Foundation
+import Synchronization
+
+/// How many audit exports run at once on this server. Each holds a PostgreSQL connection and a snapshot beside the
+/// pool for as long as its client reads, so a crowd of exports (the probe sent 110) would take the database's
+/// connections and hold back every other request: past these limits an export is refused at once, with a time to
+/// come back, and one that runs too long is ended.
+final class ExportGate: Sendable {
+    /// Exports open at once on one server.
+    static let exportsPerServerMax = 2
+    /// Exports open at once for one caller.
+    static let exportsPerCallerMax = 1
+    /// The longest an export may hold its snapshot, however slowly its client reads: 15 minutes, three times what
+    /// a million entries take to export here.
+    static let durationSecondsMax: Int64 = 900
+
+    private let open = Mutex<[UUID: Int]>([:])
+
+    /// Takes a place for `caller`, or refuses.
+    func enter(_ caller: UUID) throws(TooManyExportsError) {
+        try open.withLock { (open) throws(TooManyExportsError) in
+            let total = open.values.reduce(0, +)
+            guard total < Self.exportsPerServerMax else { throw TooManyExportsError(caller: false) }
+            guard open[caller, default: 0] < Self.exportsPerCallerMax else { throw TooManyExportsError(caller: true) }
+            open[caller, default: 0] += 1
+        }
+    }
+
+    func leave(_ caller: UUID) {
+        open.withLock { open in
+            open[caller, default: 0] -= 1
+            if open[caller] == 0 { open[caller] = nil }
+        }
+    }
+}
+
+/// An export refused because enough are running already (429): come back after ``retryAfterSeconds``.
+public struct TooManyExportsError: Error, Hashable, Sendable, ProblemDescribing {
+    /// Whether it is the caller's own limit (else the server's).
+    let caller: Bool
+    /// Exports of a year take seconds; a minute leaves room for one to finish.
+    static let retryAfterSeconds = 60
+
+    public var problem: ProblemFacts {
+        let detail =
+            caller
+            ? "you have an export running; one at a time, and this one may start when it ends"
+            : "\(ExportGate.exportsPerServerMax) exports are running on this server; try again in a minute"
+        return ProblemFacts(
+            status: 429, kind: "too-many-exports", detail: detail, retryAfterSeconds: Self.retryAfterSeconds)
+    }
+}
