@@ -109,6 +109,7 @@ let package = Package(
             name: "EcoFundTesting",
             dependencies: [
                 "EcoFundStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

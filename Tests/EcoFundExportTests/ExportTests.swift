@@ -26,24 +26,7 @@ import ZIPFoundation
         }
     }
 
-    /// Sealer rounds until every committed event is in the log (a round seals only transactions older than every
-    /// open one in the cluster, and other tests run beside this one).
-    static func seal(_ database: TestDatabase) async throws {
-        try await database.withApp { app in
-            try await app.client.withConnection { connection in
-                for _ in 1...200 {
-                    _ = try await Sealer(database: app, key: key).sealRound(on: connection)
-                    let rows = try await connection.query(
-                        """
-                        SELECT count(*) FROM audit_events e
-                         WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
-                        """, logger: app.logger)
-                    for try await unsealed in rows.decode(Int.self) where unsealed == 0 { return }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-            }
-        }
-    }
+    static func seal(_ database: TestDatabase) async throws { try await database.sealEverything(keyBytes: keyBytes) }
 
     /// Writes the export of `database` to a new file and returns its URL.
     static func export(_ database: TestDatabase, from: String = "2000-01-01", to: String = "2100-12-31") async throws

@@ -1,3 +1,4 @@
+import Crypto
 import EcoFundCore
 import EcoFundStore
 import Foundation
@@ -68,6 +69,26 @@ public struct TestDatabase: Sendable {
 
     /// A caller of the services with `role`, a user of this database (made by the owner through a token, as the
     /// command line makes the first admin: the service role makes people who can move money only when approved).
+    /// Sealer rounds, signed with the Ed25519 key of raw bytes `keyBytes`, until every committed event is in the log (a round seals only
+    /// transactions older than every open one in the cluster, and other tests run beside this one).
+    public func sealEverything(keyBytes: Data) async throws {
+        try await withApp { app in
+            let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
+            try await app.client.withConnection { connection in
+                for _ in 1...200 {
+                    _ = try await Sealer(database: app, key: key).sealRound(on: connection)
+                    let rows = try await connection.query(
+                        """
+                        SELECT count(*) FROM audit_events e
+                         WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
+                        """, logger: app.logger)
+                    for try await unsealed in rows.decode(Int.self) where unsealed == 0 { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+    }
+
     public func principal(_ role: Role, subject: String? = nil, jurisdiction: String? = nil) async throws -> Principal {
         try await withOwner { owner in
             let service = TokenService(database: owner)

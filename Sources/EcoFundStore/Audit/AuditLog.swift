@@ -21,12 +21,14 @@ public struct AuditLog: Sendable {
     let exportSealWait: Duration
     /// The exports running on this server (one gate for every copy of this service).
     let exports = ExportGate()
+    let exportDeadlines: ExportDeadlines
     var logger: Logger { database.logger }
 
     public init(
         database: Database, exportDatabaseURL: DatabaseURL? = nil, publicKey: Curve25519.Signing.PublicKey? = nil,
-        exportSealWait: Duration = .seconds(10)
+        exportSealWait: Duration = .seconds(10), exportDeadlines: ExportDeadlines = .standard
     ) {
+        self.exportDeadlines = exportDeadlines
         self.database = database
         self.exportDatabaseURL = exportDatabaseURL
         self.publicKeyBytes = publicKey?.rawRepresentation
@@ -136,7 +138,8 @@ public struct AuditLog: Sendable {
         try exports.enter(principal.userID)
         let exports = self.exports
         return try await ExportSnapshot.open(
-            exportDatabaseURL, range: range, sealWait: exportSealWait, publicKeyBytes: publicKeyBytes, logger: logger
+            exportDatabaseURL, range: range, sealWait: exportSealWait, deadlines: exportDeadlines,
+            publicKeyBytes: publicKeyBytes, logger: logger
         ) { exports.leave(principal.userID) }
     }
 

@@ -11,9 +11,6 @@ final class ExportGate: Sendable {
     static let exportsPerServerMax = 2
     /// Exports open at once for one caller.
     static let exportsPerCallerMax = 1
-    /// The longest an export may hold its snapshot, however slowly its client reads: 15 minutes, three times what
-    /// a million entries take to export here.
-    static let durationSecondsMax: Int64 = 900
 
     private let open = Mutex<[UUID: Int]>([:])
 
@@ -32,6 +29,22 @@ final class ExportGate: Sendable {
             open[caller, default: 0] -= 1
             if open[caller] == 0 { open[caller] = nil }
         }
+    }
+}
+
+/// How long a snapshot may live: a client that has not started reading by ``firstRead`` loses it (it holds an
+/// export's place for nothing), and none is held longer than ``whole``, however slowly its client reads.
+public struct ExportDeadlines: Hashable, Sendable {
+    public let firstRead: Duration
+    public let whole: Duration
+
+    /// 30 seconds to start; 15 minutes in all, three times what a million entries take to export here.
+    public static let standard = ExportDeadlines(firstRead: .seconds(30), whole: .seconds(900))
+
+    public init(firstRead: Duration, whole: Duration) {
+        precondition(firstRead <= whole, "an export cannot have to start after it must end")
+        self.firstRead = firstRead
+        self.whole = whole
     }
 }
 

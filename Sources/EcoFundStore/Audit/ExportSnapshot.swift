@@ -19,9 +19,6 @@ public final class ExportSnapshot: Sendable {
     let reader: SnapshotReader
     private let lifetime: Lifetime
 
-    /// A client that has not started reading by then loses its snapshot: it holds an export's place for nothing.
-    static let firstReadSecondsMax: Int64 = 30
-
     private init(
         range: DateRange, checkpoint: Checkpoint, isComplete: Bool, publicKeyBytes: Data?, reader: SnapshotReader,
         lifetime: Lifetime
@@ -44,14 +41,14 @@ public final class ExportSnapshot: Sendable {
     /// second). If the sealer does not catch up within `sealWait` the export is refused as unavailable. `release` is
     /// called once, when the snapshot ends (closed, or ended by its watchdog, or failed to open).
     static func open(
-        _ url: DatabaseURL, range: DateRange, sealWait: Duration, publicKeyBytes: Data?, logger: Logger,
-        release: @escaping @Sendable () -> Void
+        _ url: DatabaseURL, range: DateRange, sealWait: Duration, deadlines: ExportDeadlines, publicKeyBytes: Data?,
+        logger: Logger, release: @escaping @Sendable () -> Void
     ) async throws -> ExportSnapshot {
         let lifetime = Lifetime(release: release)
         do {
             let snapshot = try await openSealed(
                 url, range: range, sealWait: sealWait, publicKeyBytes: publicKeyBytes, lifetime: lifetime)
-            lifetime.watch(snapshot, logger: logger)
+            lifetime.watch(snapshot, deadlines: deadlines, logger: logger)
             return snapshot
         } catch let error as SnapshotReaderError where error.isConnectionLoss {
             lifetime.end()
@@ -172,7 +169,7 @@ public final class ExportSnapshot: Sendable {
 }
 
 /// When a snapshot ends: its place is given back once, and a watchdog ends a snapshot whose client has not started
-/// reading within ``ExportSnapshot/firstReadSecondsMax`` or still reads after ``ExportGate/durationSecondsMax``.
+/// reading, or still reads, past its ``ExportDeadlines``.
 final class Lifetime: Sendable {
     private struct State {
         var release: (@Sendable () -> Void)?
@@ -186,18 +183,18 @@ final class Lifetime: Sendable {
 
     func started() { state.withLock { $0.started = true } }
 
-    func watch(_ snapshot: ExportSnapshot, logger: Logger) {
+    func watch(_ snapshot: ExportSnapshot, deadlines: ExportDeadlines, logger: Logger) {
         let task = Task { [self] in
-            try? await Task.sleep(for: .seconds(ExportSnapshot.firstReadSecondsMax))
+            try? await Task.sleep(for: deadlines.firstRead)
             guard !Task.isCancelled else { return }
             if !state.withLock({ $0.started }) {
                 logger.notice("an export's client did not start reading; its snapshot is closed")
                 await snapshot.close()
                 return
             }
-            try? await Task.sleep(for: .seconds(ExportGate.durationSecondsMax - ExportSnapshot.firstReadSecondsMax))
+            try? await Task.sleep(for: deadlines.whole - deadlines.firstRead)
             guard !Task.isCancelled else { return }
-            logger.warning("an export ran longer than \(ExportGate.durationSecondsMax) s; its snapshot is closed")
+            logger.warning("an export ran longer than \(deadlines.whole); its snapshot is closed")
             await snapshot.close()
         }
         state.withLock { $0.watchdog = task }
