@@ -39,6 +39,16 @@ struct Problem: Error, Sendable, Equatable {
             _type: type, title: status.reasonPhrase, status: status.code, detail: detail, pointer: pointer)
     }
 
+    /// The status of `code` with its standard reason phrase (the problem's `title`): `Status(code:)` alone has none.
+    static func status(code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .notAcceptable, .conflict, .gone,
+            .preconditionFailed, .contentTooLarge, .unsupportedMediaType, .unprocessableContent, .preconditionRequired,
+            .tooManyRequests, .internalServerError, .serviceUnavailable,
+        ]
+        return known.first { $0.code == code } ?? HTTPResponse.Status(code: code)
+    }
+
     /// Whether the server is at fault (and the log must say more than the response does).
     var isServerFault: Bool { status.kind == .serverError }
 
@@ -51,7 +61,7 @@ struct Problem: Error, Sendable, Equatable {
         case let error as any ProblemDescribing:
             let facts = error.problem
             self.init(
-                HTTPResponse.Status(code: facts.status), facts.kind, facts.detail, pointer: facts.pointer,
+                Self.status(code: facts.status), facts.kind, facts.detail, pointer: facts.pointer,
                 retryAfterSeconds: facts.retryAfterSeconds)
         case let error as HTTPError where error.status.kind == .clientError:
             // Hummingbird's own refusals, such as a body found over the limit as it streams in.

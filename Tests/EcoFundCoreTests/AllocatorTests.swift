@@ -165,6 +165,27 @@ import Testing
         #expect(pointer(bad) == "/maxShareOfTranche")
     }
 
+    /// Each list of a rule document takes its limit and refuses one more (the OpenAPI document's `maxItems`).
+    @Test func aRulesListsTakeTheirLimitsAndNoMore() throws {
+        func codes(_ count: Int) -> [String] { (1...count).map { "r\($0)" } }
+        #expect(throws: Never.self) { _ = try Self.populationRule(pool: "1.00", recipients: codes(200)) }
+        let over = #expect(throws: ValidationError.self) {
+            _ = try Self.populationRule(pool: "1.00", recipients: codes(201))
+        }
+        #expect(over?.pointer == "/tranches/0/recipients")
+        let band = RuleDocument.Band(minScore: "0", multiplier: "1")
+        var document = RuleDocument(
+            code: "rule", title: "R", pool: .init(kind: "fixed", amount: "1.00"),
+            tranches: [.init(name: "all", share: "1", recipients: ["aa"])],
+            factors: [.init(key: "population", weight: "1")], assessmentPeriod: "2025",
+            scoreBands: [band], maxShareOfTranche: nil, missingScore: nil)
+        document.scoreBands = (0..<21).map { .init(minScore: "\(60 - $0)", multiplier: "1") } + [band]
+        let bands = #expect(throws: ValidationError.self) { _ = try AllocationRule(document) }
+        #expect(bands?.pointer == "/scoreBands")
+        document.scoreBands = (0..<19).map { .init(minScore: "\(60 - $0)", multiplier: "1") } + [band]
+        #expect(throws: Never.self) { _ = try AllocationRule(document) }
+    }
+
     @Test func infeasibleCapsAndEmptyFactorsAreErrors() throws {
         // Two recipients can never share a tranche at 0.4 each: refused when the rule is read.
         let statically = #expect(throws: ValidationError.self) {

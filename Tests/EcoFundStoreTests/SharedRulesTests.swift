@@ -94,4 +94,36 @@ import Testing
             }
         }
     }
+
+    /// Every edge of every invisible range, one scalar inside and one outside, and some plain texts.
+    @Test func visibleTextIsTheSameInSQLAndSwift() async throws {
+        var edges = ["", " ", "a", "河北", "\u{200B}", " \u{200B}\u{2060} ", "\u{200B}a", "🇨🇳"]
+        for range in Text.invisible {
+            for value in [range.lowerBound - 1, range.lowerBound, range.upperBound, range.upperBound + 1] {
+                // PostgreSQL stores no NUL, and surrogates are not scalars.
+                if let scalar = Unicode.Scalar(value), value != 0 { edges.append(String(Character(scalar))) }
+            }
+        }
+        let texts = edges
+        try await TestDatabase.with { database in
+            try await database.withApp { app in
+                for text in texts {
+                    let sql = try await Self.value(app, "SELECT has_visible_text($1)", text, as: Bool.self)
+                    let scalars = text.unicodeScalars.map { String($0.value, radix: 16) }
+                    #expect(sql == Text.hasVisibleText(text), "U+\(scalars)")
+                }
+            }
+        }
+    }
+
+    @Test func whichRolesNeedASecondAdminIsTheSameInSQLAndSwift() async throws {
+        try await TestDatabase.with { database in
+            try await database.withApp { app in
+                for role in Role.allCases {
+                    let sql = try await Self.value(app, "SELECT role_moves_money($1)", role.rawValue, as: Bool.self)
+                    #expect(sql == AccessRequest.needsApproval(role), "\(role)")
+                }
+            }
+        }
+    }
 }

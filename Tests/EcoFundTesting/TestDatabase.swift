@@ -109,7 +109,7 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    static func serverURL() throws -> DatabaseURL {
+    public static func serverURL() throws -> DatabaseURL {
         guard let text = ProcessInfo.processInfo.environment["ECOFUND_TEST_DATABASE_URL"] else {
             throw ConfigurationError("ECOFUND_TEST_DATABASE_URL is not set: run the tests through Scripts/test.sh")
         }

@@ -105,6 +105,10 @@ public struct AllocationRule: Hashable, Sendable {
     public static let recipientsPerTrancheMax = 200
     /// The most tranches a rule may have.
     public static let tranchesMax = 20
+    /// The most score bands a rule may have.
+    public static let bandsMax = 20
+    /// The longest title, in Unicode scalars.
+    public static let titleLengthMax = 200
 
     public let code: String
     public let title: String
@@ -139,7 +143,7 @@ public struct AllocationRule: Hashable, Sendable {
         throws(ValidationError)
     {
         try Jurisdiction.validateCode(document.code, at: "/code")
-        try Text.validate(document.title, at: "/title", lengthMax: 200)
+        try Text.validate(document.title, at: "/title", lengthMax: Self.titleLengthMax)
         self.code = document.code
         self.title = document.title
         self.pool = try Self.pool(document.pool)
@@ -274,6 +278,9 @@ public struct AllocationRule: Hashable, Sendable {
     }
 
     private static func bands(_ bands: [RuleDocument.Band]) throws(ValidationError) -> [Band] {
+        guard bands.count <= bandsMax else {
+            throw ValidationError(.invalidValue, at: "/scoreBands", "must list at most \(bandsMax) bands")
+        }
         var result: [Band] = []
         for (index, band) in bands.enumerated() {
             let at = "/scoreBands/\(index)"

@@ -18,8 +18,9 @@ final class ExportGate: Sendable {
     func enter(_ caller: UUID) throws(TooManyExportsError) {
         try open.withLock { (open) throws(TooManyExportsError) in
             let total = open.values.reduce(0, +)
-            guard total < Self.exportsPerServerMax else { throw TooManyExportsError(caller: false) }
+            // The caller's own limit first: "you have one running" says more than "the server is full".
             guard open[caller, default: 0] < Self.exportsPerCallerMax else { throw TooManyExportsError(caller: true) }
+            guard total < Self.exportsPerServerMax else { throw TooManyExportsError(caller: false) }
             open[caller, default: 0] += 1
         }
     }

@@ -17,35 +17,49 @@ final class AllocationPool: Sendable {
     static let shared = AllocationPool()
 
     private let workers: [DispatchQueue]
+    private let jobsMax: Int
     /// Jobs queued or running on each worker.
     private let load: Mutex<[Int]>
 
-    private init() {
-        workers = (0..<Self.workersMax).map { DispatchQueue(label: "ecofund.allocation.\($0)", qos: .userInitiated) }
-        load = Mutex([Int](repeating: 0, count: Self.workersMax))
+    /// Set on each worker's queue to its number: how code (and a test) knows it runs on one.
+    static let workerKey = DispatchSpecificKey<Int>()
+
+    init(workers count: Int = workersMax, waiting: Int = waitingMax) {
+        workers = (0..<count).map { index in
+            let queue = DispatchQueue(label: "ecofund.allocation.\(index)", qos: .userInitiated)
+            queue.setSpecific(key: Self.workerKey, value: index)
+            return queue
+        }
+        jobsMax = count + waiting
+        load = Mutex([Int](repeating: 0, count: count))
     }
 
     /// Allocates on a worker and awaits the result.
     ///
     /// - Throws: ``AllocationError`` as the allocator does; ``StoreError/Code/unavailable`` when too many wait.
     func allocate(_ rule: AllocationRule, inputs: AllocationInputs) async throws -> Allocation {
+        let result = try await run { () -> Result<Allocation, AllocationError> in
+            Result { () throws(AllocationError) in try Allocator.allocate(rule, inputs: inputs) }
+        }
+        return try result.get()
+    }
+
+    /// Runs `work` on the least loaded worker and awaits its result.
+    ///
+    /// - Throws: ``StoreError/Code/unavailable`` at once when every worker is busy and enough jobs wait.
+    func run<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async throws(StoreError) -> Value {
         let worker = try load.withLock { (load) throws(StoreError) -> Int in
-            guard load.reduce(0, +) < Self.workersMax + Self.waitingMax else {
+            guard load.reduce(0, +) < jobsMax else {
                 throw StoreError(.unavailable, "the server is computing many allocations; try again shortly")
             }
             let least = load.indices.min { load[$0] < load[$1] } ?? 0
             load[least] += 1
             return least
         }
-        let result: Result<Allocation, AllocationError> = await withCheckedContinuation { continuation in
-            workers[worker].async {
-                continuation.resume(
-                    returning: Result { () throws(AllocationError) in
-                        try Allocator.allocate(rule, inputs: inputs)
-                    })
-            }
+        let value = await withCheckedContinuation { continuation in
+            workers[worker].async { continuation.resume(returning: work()) }
         }
         load.withLock { $0[worker] -= 1 }
-        return try result.get()
+        return value
     }
 }
