@@ -64,8 +64,11 @@ say "loading demo data"
 "$binary" seed-demo
 
 token=$("$binary" token create --role admin --subject admin 2>/dev/null)
+# A second admin: whoever may move money (finance, approver, admin) is made only when another admin approves.
+second=$("$binary" token create --role admin --subject second.admin 2>/dev/null)
 umask 077
 printf '%s\n' "$token" > "$ROOT/.data/admin-token"
+printf '%s\n' "$second" > "$ROOT/.data/second-admin-token"
 
 cat <<NEXT
 
@@ -73,6 +76,7 @@ EcoFund Ledger is starting on http://127.0.0.1:$ECOFUND_PORT
 
   Admin token (also in .data/admin-token; shown once, keep it secret):
     $token
+  A second admin's, who approves what the first asks (in .data/second-admin-token).
 
   Try, in another terminal:
     TOKEN=\$(cat .data/admin-token)

@@ -85,7 +85,7 @@ extension Handlers {
 extension Wire {
     static func accessRequest(_ request: AccessRequest) -> Components.Schemas.AccessRequest {
         .init(
-            id: request.id.uuidString.lowercased(), kind: accessKind(request.kind), subject: request.subject,
+            id: request.id.text, kind: accessKind(request.kind), subject: request.subject,
             role: role(request.role), jurisdiction: request.jurisdiction, lifetimeDays: request.lifetimeDays,
             requestedBy: request.requestedBy, requestedAt: request.requestedAt,
             status: accessStatus(request.status), decidedBy: request.decidedBy, decidedAt: request.decidedAt,

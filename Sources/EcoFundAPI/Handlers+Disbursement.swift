@@ -195,7 +195,7 @@ extension Wire {
 
     static func runSummary(_ run: RunSummary) -> Components.Schemas.RunSummary {
         .init(
-            id: run.id.uuidString.lowercased(), rule: run.rule, ruleVersion: run.ruleVersion,
+            id: run.id.text, rule: run.rule, ruleVersion: run.ruleVersion,
             status: runStatus(run.status), valueDate: run.valueDate.description, pool: money(run.pool),
             allocated: money(run.allocated), available: money(run.available), period: run.period,
             periodRevision: run.periodRevision, inputsRevised: run.inputsRevised, recipients: run.recipients,
@@ -216,7 +216,7 @@ extension Wire {
 
     static func run(_ run: DisbursementRun) -> Components.Schemas.Run {
         .init(
-            id: run.id.uuidString.lowercased(), rule: run.rule, ruleVersion: run.ruleVersion,
+            id: run.id.text, rule: run.rule, ruleVersion: run.ruleVersion,
             status: runStatus(run.status), valueDate: run.valueDate.description,
             available: money(Money(fen: run.snapshot.inputs.availableFen)), allocated: money(run.allocated),
             period: run.snapshot.period, periodRevision: run.snapshot.periodRevision, inputsRevised: run.inputsRevised,

@@ -114,10 +114,10 @@ struct Problem: Error, Sendable, Equatable {
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 self.init(.badRequest, "malformed-json", "the body is not valid JSON", pointer: "")
-            } else if context.debugDescription.contains("additional properties") {
+            } else if context.debugDescription.lowercased().contains("additional properties") {
+                // The generated decoder says "Additional properties are disabled…", pointing at the first unknown name.
                 self.init(
-                    .unprocessableContent, "unknown-field",
-                    "has fields this operation does not take: \(context.debugDescription)",
+                    .unprocessableContent, "unknown-field", "is not a field this operation takes",
                     pointer: Self.pointer(context.codingPath))
             } else {
                 self.init(

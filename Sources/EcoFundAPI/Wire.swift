@@ -67,7 +67,7 @@ enum Wire {
 
     static func contribution(_ contribution: Contribution) -> Components.Schemas.Contribution {
         .init(
-            id: contribution.id.uuidString.lowercased(), contributor: contribution.contributor,
+            id: contribution.id.text, contributor: contribution.contributor,
             amount: contribution.amount.decimalString, currency: .cny, valueDate: contribution.valueDate.description,
             reference: contribution.reference, memo: contribution.memo, entryId: contribution.entryID,
             recordedBy: contribution.recordedBy, recordedAt: contribution.recordedAt,
@@ -79,7 +79,7 @@ enum Wire {
 
     static func commitment(_ commitment: Commitment) -> Components.Schemas.Commitment {
         .init(
-            id: commitment.id.uuidString.lowercased(), contributor: commitment.contributor,
+            id: commitment.id.text, contributor: commitment.contributor,
             fiscalYear: commitment.fiscalYear, amount: commitment.amount.decimalString,
             fulfilled: commitment.fulfilled.decimalString, outstanding: commitment.outstanding.decimalString,
             currency: .cny, memo: commitment.memo, recordedBy: commitment.recordedBy, recordedAt: commitment.recordedAt)
@@ -98,7 +98,7 @@ enum Wire {
 
     static func token(_ token: IssuedToken) -> Components.Schemas.Token {
         .init(
-            id: token.id.uuidString.lowercased(), subject: token.subject, role: role(token.role),
+            id: token.id.text, subject: token.subject, role: role(token.role),
             jurisdiction: token.jurisdiction, expiresAt: token.expiresAt, token: token.token)
     }
 

@@ -11,8 +11,12 @@ public enum Text {
         if !allowEmpty, !hasVisibleText(text) {
             throw ValidationError(.missingField, at: pointer, "must not be empty or only spaces and invisible marks")
         }
-        guard text.unicodeScalars.count <= lengthMax else {
-            throw ValidationError(.invalidValue, at: pointer, "must be at most \(lengthMax) characters")
+        let length = text.unicodeScalars.count
+        guard length <= lengthMax else {
+            throw ValidationError(
+                .invalidValue, at: pointer,
+                "must be at most \(lengthMax) characters; it has \(length) (counted in Unicode code points, where a "
+                    + "flag or a composed emoji counts as two or more)")
         }
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw ValidationError(.invalidValue, at: pointer, "must not contain control characters")

@@ -16,6 +16,12 @@ import Testing
                 .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "dup-1", json: twice)
             #expect(reply.status == 422 && reply.isProblem && reply.problemPointer == "/amount", "\(reply.json)")
             #expect(reply.string("title") == "Unprocessable Content")
+            // A name the operation does not take is named as such (it was "is not an allowed value").
+            let unknown = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "dup-2",
+                json: APIHarness.contribution().replacingOccurrences(of: "}", with: #","colour":"red"}"#))
+            #expect(unknown.status == 422 && unknown.problemPointer == "/colour")
+            #expect(unknown.string("type")?.hasSuffix("/unknown-field") == true, "\(unknown.json)")
             #expect(try await api.count("contributions") == 0)
             // Inside an array inside an object; escapes that spell the same name count as the same name.
             let nested = DisbursementTests.rule().replacingOccurrences(

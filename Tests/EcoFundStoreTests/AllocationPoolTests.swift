@@ -16,7 +16,8 @@ import Testing
         // Each job reports the worker it ran on and waits until the test lets it finish.
         let job: @Sendable () -> Int? = {
             started.count.withLock { $0 += 1 }
-            gate.wait()
+            // Bounded, so that a pool that failed to refuse fails this test instead of hanging it.
+            _ = gate.wait(timeout: .now() + 10)
             return DispatchQueue.getSpecific(key: AllocationPool.workerKey)
         }
         async let first = pool.run(job)

@@ -15,7 +15,7 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        let id = request.headers[Self.header].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
+        let id = request.headers[Self.header].flatMap(Self.acceptable) ?? UUID().text
         let started = ContinuousClock.now
         return try await RequestScope.$requestID.withValue(id) {
             var status = 500

@@ -34,7 +34,7 @@ public struct AccessService: Sendable {
             let found = try await database.read({ connection in
                 try await AccessRequestRepository.find(id, on: connection, logger: logger)
             })
-        else { throw StoreError(.notFound, "no access request \(id)") }
+        else { throw StoreError(.notFound, "no access request \(id.text)") }
         return found.request
     }
 
@@ -82,7 +82,7 @@ public struct AccessService: Sendable {
             id: id, kind: kind, subject: subject, role: role, jurisdiction: jurisdiction, lifetimeDays: lifetimeDays,
             by: principal, on: connection, logger: logger)
         guard let stored = try await AccessRequestRepository.find(id, on: connection, logger: logger) else {
-            preconditionFailure("access request \(id) vanished inside its own transaction")
+            preconditionFailure("access request \(id.text) vanished inside its own transaction")
         }
         try await AuditRepository.record(
             "access.requested", actor: principal.subject, payload: AccessEvent(stored.request), on: connection,
@@ -150,17 +150,18 @@ public struct AccessService: Sendable {
         guard
             let (request, requester) = try await AccessRequestRepository.find(
                 id, forUpdate: true, on: connection, logger: logger)
-        else { throw StoreError(.notFound, "no access request \(id)") }
+        else { throw StoreError(.notFound, "no access request \(id.text)") }
         guard requester != principal.userID else {
-            throw MakerCheckerError(detail: "\(principal.subject) asked for access request \(id) and may not decide it")
+            throw MakerCheckerError(
+                detail: "\(principal.subject) asked for access request \(id.text) and may not decide it")
         }
         guard request.status == .pending else {
-            throw StoreError(.conflict, "access request \(id) was already \(request.status.rawValue)")
+            throw StoreError(.conflict, "access request \(id.text) was already \(request.status.rawValue)")
         }
         try await AccessRequestRepository.decide(
             id, status, reason: reason, by: principal, on: connection, logger: logger)
         guard let decided = try await AccessRequestRepository.find(id, on: connection, logger: logger) else {
-            preconditionFailure("access request \(id) vanished inside its own transaction")
+            preconditionFailure("access request \(id.text) vanished inside its own transaction")
         }
         try await AuditRepository.record(
             "access.\(status.rawValue)", actor: principal.subject, payload: AccessEvent(decided.request),

@@ -92,7 +92,7 @@ public struct TokenService: Sendable {
         try principal.authorize(.manageTokens)
         try await database.transaction { connection in
             guard let revoked = try await TokenRepository.isRevoked(id: id, on: connection, logger: logger) else {
-                throw StoreError(.notFound, "no token \(id)")
+                throw StoreError(.notFound, "no token \(id.text)")
             }
             guard !revoked else { return }
             try await TokenRepository.revoke(id: id, on: connection, logger: logger)

@@ -148,7 +148,7 @@ public struct DisbursementService: Sendable {
                 let (status, proposer) = try await RunRepository.header(id, on: connection, logger: logger)
                 guard proposer != principal.userID else {
                     throw MakerCheckerError(
-                        detail: "\(principal.subject) proposed run \(id) and may not \(action.rawValue) it")
+                        detail: "\(principal.subject) proposed run \(id.text) and may not \(action.rawValue) it")
                 }
                 switch status.outcome(of: action) {
                 case .failure(let error): throw StoreError(.conflict, error.description)
@@ -174,11 +174,11 @@ public struct DisbursementService: Sendable {
             guard uncommitted >= run.allocated.fen else {
                 throw StoreError(
                     .fundInsufficient,
-                    "run \(id) needs \(run.allocated); the fund has \(Money(fen: max(uncommitted, 0))) not yet committed"
+                    "run \(id.text) needs \(run.allocated); the fund has \(Money(fen: max(uncommitted, 0))) not yet committed"
                 )
             }
         case .posted:
-            if let entry = run.postingEntry(memo: "disbursement run \(id) (\(run.rule) v\(run.ruleVersion))") {
+            if let entry = run.postingEntry(memo: "disbursement run \(id.text) (\(run.rule) v\(run.ruleVersion))") {
                 for recipient in run.allocation.allocations where recipient.amount.fen > 0 {
                     for account in [AccountCode.disbursements(recipient.recipient), .payable(recipient.recipient)] {
                         try await JournalRepository.openAccount(account, on: connection, logger: logger)
@@ -224,12 +224,12 @@ public struct DisbursementService: Sendable {
                 let (_, proposer) = try await RunRepository.header(id, on: connection, logger: logger)
                 guard proposer != principal.userID else {
                     throw MakerCheckerError(
-                        detail: "\(principal.subject) proposed run \(id) and may not confirm its payments")
+                        detail: "\(principal.subject) proposed run \(id.text) and may not confirm its payments")
                 }
                 let run = try await RunRepository.find(id, on: connection, logger: logger)
                 guard let allocation = run.allocation.allocations.first(where: { $0.recipient == recipient }) else {
                     throw ValidationError(
-                        .unknownReference, at: "/recipient", "\(recipient) is not a recipient of run \(id)")
+                        .unknownReference, at: "/recipient", "\(recipient) is not a recipient of run \(id.text)")
                 }
                 if let paid = run.payments.first(where: { $0.recipient == recipient }) {
                     guard paid.bankReference == bankReference else {
@@ -243,7 +243,7 @@ public struct DisbursementService: Sendable {
                 }
                 guard allocation.amount.fen > 0 else {
                     throw ValidationError(
-                        .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id)")
+                        .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id.text)")
                 }
                 try await pay(
                     allocation, of: run, bankReference: bankReference, valueDate: valueDate, by: principal,
@@ -261,7 +261,7 @@ public struct DisbursementService: Sendable {
         let recipient = allocation.recipient
         let entry = JournalEntry.payment(
             to: recipient, amount: allocation.amount, valueDate: valueDate,
-            memo: "payment of run \(run.id) to \(recipient), bank reference \(bankReference)")
+            memo: "payment of run \(run.id.text) to \(recipient), bank reference \(bankReference)")
         let entryID = try await JournalRepository.insert(
             entry, recordedBy: principal.subject, on: connection, logger: logger)
         try await RunRepository.insertPayment(

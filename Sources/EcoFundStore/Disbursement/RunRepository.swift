@@ -63,7 +63,7 @@ enum RunRepository {
             """, logger: logger)
         var changed = false
         for try await _ in rows { changed = true }
-        guard changed else { throw StoreError(.conflict, "run \(id) changed meanwhile; reread it") }
+        guard changed else { throw StoreError(.conflict, "run \(id.text) changed meanwhile; reread it") }
     }
 
     /// The run's proposer and status, for deciding what an action does.
@@ -74,11 +74,11 @@ enum RunRepository {
             "SELECT status, proposed_by FROM disbursement_runs WHERE id = \(id)", logger: logger
         ).decode((String, UUID).self) {
             guard let status = RunStatus(rawValue: status) else {
-                preconditionFailure("run \(id) has status \(status), which the schema does not allow")
+                preconditionFailure("run \(id.text) has status \(status), which the schema does not allow")
             }
             return (status, proposer)
         }
-        throw StoreError(.notFound, "no disbursement run \(id)")
+        throw StoreError(.notFound, "no disbursement run \(id.text)")
     }
 
     static func find(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> DisbursementRun {
@@ -94,9 +94,9 @@ enum RunRepository {
         ).decode((String, Int, String, String, String, String, String, Int64?, String?, Int?, Int?).self) {
             found = row
         }
-        guard let row = found else { throw StoreError(.notFound, "no disbursement run \(id)") }
+        guard let row = found else { throw StoreError(.notFound, "no disbursement run \(id.text)") }
         guard let status = RunStatus(rawValue: row.2) else {
-            preconditionFailure("run \(id) has status \(row.2), which the schema does not allow")
+            preconditionFailure("run \(id.text) has status \(row.2), which the schema does not allow")
         }
         var transitions: [DisbursementRun.Transition] = []
         for try await (state, actor, at, reason) in try await connection.query(
@@ -106,7 +106,7 @@ enum RunRepository {
             """, logger: logger
         ).decode((String, String, Date, String?).self) {
             guard let status = RunStatus(rawValue: state) else {
-                preconditionFailure("run \(id) has a transition to \(state), which the schema does not allow")
+                preconditionFailure("run \(id.text) has a transition to \(state), which the schema does not allow")
             }
             transitions.append(.init(status: status, actor: actor, at: at, reason: reason))
         }
@@ -167,7 +167,7 @@ enum RunRepository {
             ).self)
         {
             guard let status = RunStatus(rawValue: row.3) else {
-                preconditionFailure("run \(row.0) has status \(row.3), which the schema does not allow")
+                preconditionFailure("run \(row.0.text) has status \(row.3), which the schema does not allow")
             }
             summaries.append(
                 RunSummary(

@@ -41,7 +41,7 @@ public struct CommitmentService: Sendable {
                         id: id, fiscalYear: nil, contributor: nil, on: connection, logger: logger
                     ).first
                 else {
-                    preconditionFailure("commitment \(id) vanished inside its own transaction")
+                    preconditionFailure("commitment \(id.text) vanished inside its own transaction")
                 }
                 return commitment
             }

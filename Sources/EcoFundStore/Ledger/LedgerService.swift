@@ -77,11 +77,11 @@ public struct LedgerService: Sendable {
             ) {
                 guard let original = try await ContributionRepository.find(id: id, on: connection, logger: logger)
                 else {
-                    throw StoreError(.notFound, "no contribution \(id)")
+                    throw StoreError(.notFound, "no contribution \(id.text)")
                 }
                 try principal.requireActsFor(original.contributor, to: "reverse a contribution")
                 guard original.reversal == nil else {
-                    throw StoreError(.conflict, "contribution \(id) was already reversed")
+                    throw StoreError(.conflict, "contribution \(id.text) was already reversed")
                 }
                 let valueDate = request.valueDate ?? today
                 guard valueDate >= original.valueDate else {
@@ -108,7 +108,7 @@ public struct LedgerService: Sendable {
                     on: connection, logger: logger)
                 guard let reversed = try await ContributionRepository.find(id: id, on: connection, logger: logger)
                 else {
-                    preconditionFailure("contribution \(id) vanished inside its own transaction")
+                    preconditionFailure("contribution \(id.text) vanished inside its own transaction")
                 }
                 return reversed
             }
@@ -122,7 +122,7 @@ public struct LedgerService: Sendable {
                 try await ContributionRepository.find(id: id, on: connection, logger: logger)
             })
         else {
-            throw StoreError(.notFound, "no contribution \(id)")
+            throw StoreError(.notFound, "no contribution \(id.text)")
         }
         return contribution
     }
