@@ -12,6 +12,8 @@ cd "$ROOT"
 
 drill_begin secrets
 admin=$("$binary" token create --role admin --subject drill-admin --days 1 2>/dev/null)
+# A second admin approves what the first asks: a finance token's secret is in the approval's response.
+second=$("$binary" token create --role admin --subject drill-admin-2 --days 1 2>/dev/null)
 failures=0
 fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
 
@@ -27,8 +29,10 @@ fi
 LOG_LEVEL=trace drill_serve
 api="http://127.0.0.1:$server_port"
 
-finance=$(curl -s -X POST "$api/v1/tokens" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-    -d '{"subject":"drill.finance","role":"finance","jurisdiction":"beijing"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+asked=$(curl -s -X POST "$api/v1/tokens" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"subject":"drill.finance","role":"finance","jurisdiction":"beijing"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+finance=$(curl -s -X POST "$api/v1/access-requests/$asked/approve" -H "Authorization: Bearer $second" \
+    -H 'Content-Type: application/json' -d '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"]["token"])')
 revoke_reply=$(curl -s -X POST "$api/v1/tokens" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
     -d '{"subject":"drill.gone","role":"auditor"}')
 gone=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$revoke_reply")
@@ -61,7 +65,7 @@ call -X POST "$api/v1/disbursement-runs" -H "Authorization: Bearer $finance" -H 
 sleep 1
 drill_stop_server
 
-for token in "$admin" "$finance" "$gone" "$forged"; do
+for token in "$admin" "$second" "$finance" "$gone" "$forged"; do
     secret=${token#efl_}
     grep -q -- "$secret" "$work/server.log" && fail "a token appears in the server log (${token:0:8}…)"
 done
