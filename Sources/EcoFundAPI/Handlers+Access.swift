@@ -67,7 +67,10 @@ extension Handlers {
                 body: .json(
                     .init(
                         request: Wire.accessRequest(decision.value.request),
-                        token: decision.value.token.map(Wire.token)))))
+                        token: decision.value.token.map(Wire.token),
+                        activation: decision.value.activation.map {
+                            .init(subject: $0.subject, expiresAt: $0.expiresAt, code: $0.code)
+                        }))))
     }
 
     func rejectAccessRequest(_ input: Operations.RejectAccessRequest.Input) async throws
@@ -96,6 +99,7 @@ extension Wire {
         switch kind {
         case .token: .token
         case .role: .role
+        case .person: .person
         }
     }
 

@@ -8,6 +8,9 @@ public struct AccessRequest: Hashable, Sendable, Codable {
         case token
         /// A user's new role or jurisdiction.
         case role
+        /// A person who signs in to the console (a finance official, an approver or an admin), or a new activation
+        /// code for one: whoever has the code sets the password.
+        case person
     }
 
     public enum Status: String, Hashable, Sendable, Codable, CaseIterable {
@@ -77,13 +80,16 @@ public enum TokenIssue: Hashable, Sendable, Codable {
     case pending(AccessRequest)
 }
 
-/// A decided request, and the token it issued (with its secret, in the one response that shows it).
+/// A decided request, and the token or activation code it issued (with its secret, in the one response that shows
+/// it).
 public struct AccessDecision: Hashable, Sendable, Codable {
     public let request: AccessRequest
     public let token: IssuedToken?
+    public let activation: ActivationCode?
 
-    public init(request: AccessRequest, token: IssuedToken?) {
+    public init(request: AccessRequest, token: IssuedToken?, activation: ActivationCode? = nil) {
         self.request = request
         self.token = token
+        self.activation = activation
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A bearer token: 256 random bits, shown once as `efl_` + base64url, stored only as its SHA-256.
@@ -15,17 +14,11 @@ public struct BearerToken: Sendable {
 
     /// A new random token.
     public static func generate() -> BearerToken {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let encoded = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return BearerToken(text: prefix + encoded)
+        BearerToken(text: prefix + Secret.token())
     }
 
     /// The SHA-256 of a token's text: the only form the database holds.
     public static func hash(_ text: String) -> [UInt8] {
-        Array(SHA256.hash(data: Data(text.utf8)))
+        Secret.hash(text)
     }
 }

@@ -27,6 +27,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
     case readAuditLog
     case exportBooks
     case manageTokens
+    /// Create people, deactivate them, give them new activation codes, reset their second factor.
+    case managePeople
     /// Ask for a token of a role that moves money, or for a change of someone's role.
     case requestAccess
     /// Approve or reject what another admin asked.
@@ -36,7 +38,7 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
     public var roles: Set<Role> {
         switch self {
         case .readBooks: Set(Role.allCases)
-        case .changeReferenceData, .publishRules, .manageTokens, .requestAccess, .decideAccess: [.admin]
+        case .changeReferenceData, .publishRules, .manageTokens, .managePeople, .requestAccess, .decideAccess: [.admin]
         case .recordContributions, .reverseContributions, .recordCommitments: [.finance, .admin]
         case .defineSchemes, .openPeriods, .enterScores, .finalizePeriods, .reopenPeriods: [.assessor, .admin]
         case .previewAllocations: [.finance, .approver, .admin]
@@ -71,6 +73,7 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
         case .readAuditLog: "read the audit log"
         case .exportBooks: "export the books"
         case .manageTokens: "issue or revoke tokens"
+        case .managePeople: "create or deactivate people"
         case .requestAccess: "ask for tokens or role changes"
         case .decideAccess: "approve or reject access requests"
         }

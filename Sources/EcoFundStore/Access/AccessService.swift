@@ -71,7 +71,7 @@ public struct AccessService: Sendable {
         {
             throw ValidationError(.unknownReference, at: "/jurisdiction", "no jurisdiction \(jurisdiction)")
         }
-        if kind == .token, let user = try await UserRepository.find(subject: subject, on: connection, logger: logger),
+        if kind != .role, let user = try await UserRepository.find(subject: subject, on: connection, logger: logger),
             (user.role, user.jurisdiction) != (role.rawValue, jurisdiction)
         {
             throw StoreError(
@@ -100,6 +100,7 @@ public struct AccessService: Sendable {
         try principal.authorize(.decideAccess)
         if let note { try Text.validate(note, at: "/reason", lengthMax: 500) }
         let secret = BearerToken.generate()
+        let code = Secret.activationCode()
         let keyed = try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "approveAccess:\(id)", request: ["reason": note ?? ""],
@@ -107,6 +108,10 @@ public struct AccessService: Sendable {
             ) {
                 let request = try await decide(id, .approved, reason: note, by: principal, on: connection)
                 switch request.kind {
+                case .person:
+                    return AccessDecision(
+                        request: request, token: nil,
+                        activation: try await letIn(request, code: code, by: principal, on: connection))
                 case .token:
                     let token = try await TokenService.insert(
                         try TokenRequest(
@@ -121,9 +126,35 @@ public struct AccessService: Sendable {
             }
         }
         tokens.forgetRecentlyChecked()
-        guard !keyed.replayed, let token = keyed.value.token else { return keyed }
+        guard !keyed.replayed else { return keyed }
         return Keyed(
-            value: AccessDecision(request: keyed.value.request, token: token.revealing(secret)), replayed: false)
+            value: AccessDecision(
+                request: keyed.value.request, token: keyed.value.token?.revealing(secret),
+                activation: keyed.value.activation?.revealing(code)),
+            replayed: false)
+    }
+
+    /// Creates the person a `person` request names, or gives the existing one a new activation code.
+    private func letIn(
+        _ request: AccessRequest, code: String, by principal: Principal, on connection: PostgresConnection
+    )
+        async throws -> ActivationCode
+    {
+        guard let user = try await UserRepository.find(subject: request.subject, on: connection, logger: logger) else {
+            let new = try NewPerson(
+                subject: request.subject, role: request.role.rawValue, jurisdiction: request.jurisdiction)
+            return try await PeopleService.insert(
+                new, code: code, actor: principal.subject, on: connection, logger: logger
+            ).1
+        }
+        guard let person = try await PersonRepository.find(user.id, forUpdate: true, on: connection, logger: logger),
+            person.deactivatedAt == nil, (person.role, person.jurisdiction) == (request.role, request.jurisdiction)
+        else {
+            throw StoreError(
+                .conflict, "user \(request.subject) is no longer \(request.role.rawValue) or was deactivated")
+        }
+        return try await PeopleService.recode(
+            person, code: code, actor: principal.subject, on: connection, logger: logger)
     }
 
     /// Rejects another admin's request, with a reason that is kept.

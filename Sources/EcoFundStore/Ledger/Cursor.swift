@@ -2,11 +2,13 @@ import EcoFundCore
 import Foundation
 
 /// The opaque cursors of paged lists: base64url of a letter naming the list and a position, `e:{entryID}` for
-/// contributions (newest entry first), `a:{index}` for a run's allocations. A cursor of one list is refused by another.
+/// contributions (newest entry first), `a:{index}` for a run's allocations, `p:{count}` for people. A cursor of one list is refused by another.
 public enum Cursor {
     public enum Kind: String, Sendable {
         case entry = "e"
         case allocation = "a"
+        /// People, by login name: the count of those before.
+        case person = "p"
     }
 
     public static func encode(entryID: Int64) -> String { encode(.entry, entryID) }
