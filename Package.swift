@@ -25,10 +25,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libpq, for the one job PostgresNIO cannot do: streaming COPY … TO STDOUT out of PostgreSQL (the export).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // libqrencode, for the QR code a person scans to set up their second factor (drawn as SVG by the console).
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(
             name: "EcoFundCore",
             dependencies: [
@@ -45,7 +50,24 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],
+            swiftSettings: strict
+        ),
+        // The web pages for people: server-rendered from Mustache templates, on the same Store services as the API.
+        .target(
+            name: "EcoFundConsole",
+            dependencies: [
+                "EcoFundCore",
+                "EcoFundStore",
+                "CQRencode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets"), .copy("Catalogs")],
             swiftSettings: strict
         ),
         .target(
@@ -93,6 +115,7 @@ let package = Package(
             name: "ecofund",
             dependencies: [
                 "EcoFundAPI",
+                "EcoFundConsole",
                 "EcoFundAudit",
                 "EcoFundStore",
                 "EcoFundExport",
@@ -143,6 +166,19 @@ let package = Package(
         .testTarget(
             name: "EcoFundStoreTests",
             dependencies: ["EcoFundStore", "EcoFundTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EcoFundConsoleTests",
+            dependencies: [
+                "EcoFundConsole",
+                "EcoFundAPI",
+                "EcoFundStore",
+                "EcoFundTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -70,10 +70,35 @@ umask 077
 printf '%s\n' "$token" > "$ROOT/.data/admin-token"
 printf '%s\n' "$second" > "$ROOT/.data/second-admin-token"
 
+# People for the console, one per role, each with an activation code (shown once; kept in .data/activation-codes for
+# this private demo only). A person is made once: on later runs their codes are in that file, used or not.
+codes="$ROOT/.data/activation-codes"
+touch "$codes"
+person() { # subject role [jurisdiction]
+    grep -q "^$1 " "$codes" && return 0
+    local code
+    code=$("$binary" user create --subject "$1" --role "$2" ${3:+--jurisdiction "$3"} 2>/dev/null) \
+        || die "could not create the demo person $1"
+    printf '%s %s %s\n' "$1" "$2" "$code" >> "$codes"
+}
+person wang.admin admin
+person zhao.admin admin
+person li.beijing finance beijing
+person chen.approver approver
+person sun.assessor assessor
+person zhou.auditor auditor
+
 cat <<NEXT
 
-EcoFund Ledger is starting on http://127.0.0.1:$ECOFUND_PORT
+EcoFund Ledger is starting.
 
+  The console, for people:  http://127.0.0.1:$ECOFUND_PORT/
+    First visit: "用激活码设置密码" (Activate) with a code below, choose a password of 12 characters or more,
+    then sign in. Approvers and admins also set up an authenticator app (a QR code is shown).
+$(while read -r who role code; do printf '      %-14s %-9s %s\n' "$who" "$role" "$code"; done < "$codes")
+    (codes are kept in .data/activation-codes; each works once, within 72 hours of the first run)
+
+  The API, for systems:  http://127.0.0.1:$ECOFUND_PORT/v1  (described at /openapi.yaml)
   Admin token (also in .data/admin-token; shown once, keep it secret):
     $token
   A second admin's, who approves what the first asks (in .data/second-admin-token).
@@ -87,6 +112,7 @@ EcoFund Ledger is starting on http://127.0.0.1:$ECOFUND_PORT
 
 NEXT
 
-"$binary" serve &
+# Local HTTP: the session cookie cannot be Secure here. Behind HTTPS, leave this unset.
+ECOFUND_INSECURE_COOKIES=1 "$binary" serve &
 server=$!
 wait "$server"

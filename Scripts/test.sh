@@ -4,6 +4,7 @@
 # Usage: Scripts/test.sh [extra `swift test` arguments, e.g. --filter LedgerTests]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/browser.sh"
 cd "$ROOT"
 
 ensure_packages
@@ -49,6 +50,13 @@ if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     exit 1
 fi
 [ "$status" -eq 0 ] || exit "$status"
+
+# The console in a real browser: journeys, both languages, axe-core, screenshots. Skipped when only some tests were
+# asked for.
+if [ $# -eq 0 ]; then
+    say "driving the console in Chromium (Tests/Browser/)"
+    browser_journeys "$work" "$port"
+fi
 
 # A short, bounded run of the fuzzing drill: schemathesis against the OpenAPI document (3 examples per operation, as
 # admin and without a token). Skipped when only some tests were asked for.

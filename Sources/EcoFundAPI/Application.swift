@@ -58,8 +58,15 @@ public struct AppConfiguration: Sendable {
     }
 }
 
+/// Routes another front end adds beside the API (the console's pages), on the server's own pool and token checks.
+public typealias FrontEnd = @Sendable (Router<BasicRequestContext>, Database, TokenService) throws -> Void
+
 /// Builds the application that `ecofund serve` runs and the tests call: the same code path in both.
-public func buildApplication(_ configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+///
+/// - Parameter frontEnd: the console's pages at `/`, when served (`ecofund serve` does).
+public func buildApplication(_ configuration: AppConfiguration, frontEnd: FrontEnd? = nil) async throws
+    -> some ApplicationProtocol
+{
     let logger = {
         var logger = Logger(label: "ecofund")
         logger.logLevel = configuration.logLevel
@@ -84,6 +91,7 @@ public func buildApplication(_ configuration: AppConfiguration) async throws -> 
         database: database, readDatabase: readDatabase,
         exportDatabaseURL: configuration.readDatabaseURL ?? configuration.databaseURL, signingPublicKey: key?.publicKey)
     let router = try buildRouter(handlers: handlers, telemetry: telemetry, logger: logger)
+    try frontEnd?(router, database, handlers.tokens)
     if let key { services.append(Sealer(database: database, key: key)) }
     if let metricsPort = configuration.metricsPort {
         services.append(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EcoFundAPI
+import EcoFundConsole
 import EcoFundCore
 import EcoFundStore
 import Foundation
@@ -24,7 +25,8 @@ struct EcoFund: AsyncParsableCommand {
             LOG_FORMAT (json, the default, or text).
             """,
         subcommands: [
-            Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, Keygen.self, Export.self, Verify.self,
+            Serve.self, Migrate.self, SeedDemo.self, TokenCommand.self, UserCommand.self, Keygen.self, Export.self,
+            Verify.self,
             Bench.self,
         ])
 }
@@ -81,7 +83,7 @@ struct Environment {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API.")
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (/v1) and the console (/).")
 
     @Flag(help: "Apply pending migrations (through DATABASE_MIGRATION_URL) before listening.")
     var migrate = false
@@ -102,7 +104,10 @@ struct Serve: AsyncParsableCommand {
             logLevel: environment.logger().logLevel,
             signingKey: try environment.values["ECOFUND_SIGNING_KEY"].map { try SigningKeyFile.load($0) },
             metricsPort: metricsPort, metricsHost: environment.values["ECOFUND_METRICS_HOST"] ?? "127.0.0.1")
-        let app = try await buildApplication(configuration)
+        let console = ConsoleConfiguration(secureCookies: environment.values["ECOFUND_INSECURE_COOKIES"] != "1")
+        let app = try await buildApplication(configuration) { router, database, tokens in
+            try Console(database: database, tokens: tokens, configuration: console).register(on: router)
+        }
         // SIGTERM (or Ctrl-C) stops new connections and lets requests in flight finish, for at most the drain time;
         // whatever still runs then is cancelled (its transaction rolls back), and after 5 s more the process ends
         // regardless, so an orchestrator's stop never waits on a database that has gone.
@@ -142,6 +147,48 @@ struct SeedDemo: AsyncParsableCommand {
             try await DemoSeed.load(into: $0)
         }
         print("demo data loaded")
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage the people who sign in to the console.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a person and print their activation code once, on standard output.",
+            discussion: """
+                For the first people, or whoever holds the database: it connects as the schema owner
+                (DATABASE_MIGRATION_URL, else DATABASE_URL), which the rule that a second admin approves people who
+                can move money does not bind. The person sets a password at /activate within 72 hours.
+                """)
+
+        @Option(help: "finance, approver, assessor, auditor or admin.")
+        var role: String
+        @Option(help: "The person's login name.")
+        var subject: String
+        @Option(help: "The jurisdiction of a finance official.")
+        var jurisdiction: String?
+
+        func run() async throws {
+            let environment = Environment()
+            let person: NewPerson
+            do {
+                person = try NewPerson(subject: subject, role: role, jurisdiction: jurisdiction)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let activation = try await Database.withPool(
+                try environment.migrationDatabaseURL(), connectionsMax: 1, logger: environment.logger()
+            ) {
+                try await PeopleService(database: $0, tokens: TokenService(database: $0)).bootstrap(person)
+            }
+            FileHandle.standardError.write(
+                Data(
+                    "created \(person.role.rawValue) \(activation.subject); the activation code works until \(activation.expiresAt)\n"
+                        .utf8))
+            print(activation.code ?? "")
+        }
     }
 }
 

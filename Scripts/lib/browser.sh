@@ -1,0 +1,48 @@
+# Shared by Scripts/test.sh: the console's browser journeys (Tests/Browser/) in Debian's Chromium, against a real
+# server on the test's PostgreSQL. Source after lib/common.sh; call browser_journeys WORK PG_PORT.
+
+browser_journeys() {
+    local work=$1 port=$2
+    ensure_packages chromium chromium-driver fonts-noto-cjk python3-venv
+    local venv="$ROOT/.build-drills/browser-venv"
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import selenium, axe_selenium_python, pyotp' 2>/dev/null; then
+        say "installing Selenium, axe-selenium-python and pyotp into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q selenium axe-selenium-python pyotp
+    fi
+    psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE console_journeys" >/dev/null
+    local binary="$ROOT/.build/debug/ecofund"
+    swift build --product ecofund >/dev/null
+    local -x DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/console_journeys"
+    local -x DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/console_journeys"
+    "$binary" migrate >/dev/null
+    "$binary" seed-demo >/dev/null
+    local codes="$work/activation-codes"
+    : >"$codes"
+    for person in "wang.admin admin" "zhao.admin admin"; do
+        set -- $person
+        printf '%s %s %s\n' "$1" "$2" "$("$binary" user create --subject "$1" --role "$2" 2>/dev/null)" >>"$codes"
+    done
+    local server_port
+    server_port=$(free_port)
+    ECOFUND_PORT=$server_port ECOFUND_INSECURE_COOKIES=1 "$binary" serve >"$work/console-server.log" 2>&1 &
+    local server=$!
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null && break
+        sleep 0.2
+    done
+    rm -rf "$ROOT/.build/screenshots"
+    set +e
+    CONSOLE_URL="http://127.0.0.1:$server_port" ACTIVATION_CODES="$codes" SCREENSHOTS="$ROOT/.build/screenshots" \
+        timeout --kill-after=10s 10m "$venv/bin/python" "$ROOT/Tests/Browser/console_journeys.py"
+    local status=$?
+    set -e
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+    if [ "$status" -ne 0 ]; then
+        say "the browser journeys failed; the server's log:"
+        tail -n 40 "$work/console-server.log" >&2
+        return "$status"
+    fi
+    say "screenshots of every page are in .build/screenshots/"
+}

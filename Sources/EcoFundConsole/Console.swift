@@ -1,0 +1,207 @@
+import EcoFundCore
+import EcoFundStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// How the console is served, read from the environment by the executable.
+public struct ConsoleConfiguration: Sendable {
+    /// Whether cookies carry `Secure` (HTTPS only). Off only for local HTTP, with `ECOFUND_INSECURE_COOKIES=1`.
+    public var secureCookies: Bool
+
+    public init(secureCookies: Bool = true) { self.secureCookies = secureCookies }
+}
+
+/// The web pages for the fund's people (DESIGN.md "The console"), at `/` beside the API's `/v1`: rendered on the
+/// server, working without JavaScript, on the same Store services as the API. Pages translate between forms and
+/// service calls; who may do what is the services' to decide, and the menu only follows it.
+public struct Console: Sendable {
+    let sessions: SessionService
+    let people: PeopleService
+    let access: AccessService
+    let ledger: LedgerService
+    let jurisdictions: JurisdictionService
+    let overview: FundOverviewService
+    let configuration: ConsoleConfiguration
+    let views: Views
+    let logger: Logger
+
+    public init(database: Database, tokens: TokenService, configuration: ConsoleConfiguration) throws {
+        sessions = SessionService(database: database, tokens: tokens)
+        people = PeopleService(database: database, tokens: tokens)
+        access = AccessService(database: database, tokens: tokens)
+        ledger = LedgerService(database: database)
+        jurisdictions = JurisdictionService(database: database)
+        overview = FundOverviewService(database: database)
+        self.configuration = configuration
+        views = try Views()
+        logger = database.logger
+    }
+
+    /// Adds the console's routes to the server's router.
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get("assets/console.css") { _, _ in Assets.css }
+        router.get("language") { request, _ in self.switchLanguage(request) }
+        registerSignIn(on: router)
+        router.get("/") { request, context in
+            try await self.page(request, context) { visit in try await self.dashboard(visit) }
+        }
+        registerContributions(on: router)
+        registerPeople(on: router)
+    }
+}
+
+/// One request to a page: who asks (if signed in), in which language, and the session's form token.
+struct Visit: Sendable {
+    let request: Request
+    let language: Language
+    let catalog: Catalog
+    /// The session id from the cookie, when there is one.
+    let sessionID: String?
+    let session: SessionService.Session?
+
+    var principal: Principal? { session?.stage == .complete ? session?.principal : nil }
+
+    func text(_ key: String, _ values: [String: String] = [:]) -> String { catalog.text(key, values) }
+}
+
+/// Why a page is not shown: a redirect (to sign in, or after a POST), or an error page with its status.
+enum PageOutcome: Error {
+    case redirect(String)
+    case refused(status: HTTPResponse.Status, messageKey: String, detail: String?)
+}
+
+extension Console {
+    static let sessionCookie = "ecofund_session"
+
+    /// Resolves the visit (language, session) and shows the page; a visitor who is not signed in goes to the sign-in
+    /// page, one halfway through it to the step due.
+    func page(
+        _ request: Request, _ context: BasicRequestContext, signedIn required: Bool = true,
+        _ body: (Visit) async throws -> Response
+    ) async throws -> Response {
+        let visit = try await self.visit(request)
+        do {
+            if required {
+                guard let session = visit.session else { throw PageOutcome.redirect("/sign-in") }
+                switch session.stage {
+                case .complete: break
+                case .secondFactorDue: throw PageOutcome.redirect("/sign-in/code")
+                case .secondFactorSetupDue: throw PageOutcome.redirect("/sign-in/setup")
+                }
+            }
+            if request.method == .post { try checkOrigin(request, visit) }
+            return try await body(visit)
+        } catch let outcome as PageOutcome {
+            return render(outcome, visit)
+        } catch let error as any ProblemDescribing {
+            let facts = error.problem
+            if facts.status >= 500 { logger.error("console page failed", metadata: ["error": "\(error)"]) }
+            let status = HTTPResponse.Status(code: facts.status)
+            return render(.refused(status: status, messageKey: "error_\(facts.kind)", detail: facts.detail), visit)
+        } catch {
+            logger.error(
+                "console page failed",
+                metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            return render(.refused(status: .internalServerError, messageKey: "error_internal", detail: nil), visit)
+        }
+    }
+
+    func visit(_ request: Request) async throws -> Visit {
+        let language = Language.chosen(
+            cookie: request.cookies[Language.cookie]?.value, acceptLanguage: request.headers[.acceptLanguage])
+        let id = request.cookies[Self.sessionCookie]?.value
+        let session = try await id.asyncMap { try await sessions.session($0) } ?? nil
+        return Visit(
+            request: request, language: language, catalog: Catalog.of(language), sessionID: id, session: session)
+    }
+
+    /// Every POST comes from a page of this server: its `Origin` is this host (a form of another site is refused).
+    func checkOrigin(_ request: Request, _ visit: Visit) throws {
+        guard let origin = request.headers[.origin], let host = request.head.authority,
+            origin == "http://\(host)" || origin == "https://\(host)"
+        else {
+            logger.notice(
+                "console POST from another origin refused",
+                metadata: ["origin": "\(request.headers[.origin] ?? "none")"])
+            throw PageOutcome.refused(status: .forbidden, messageKey: "error_forbidden_origin", detail: nil)
+        }
+    }
+
+    /// Reads a submitted form of a signed-in person and checks its form token; a form without it, or with another
+    /// session's, is refused.
+    func form(_ visit: Visit) async throws -> Form {
+        let form = try await readForm(visit.request)
+        guard let session = visit.session, form["csrf"] == session.csrfToken else {
+            logger.notice("console POST without this session's form token refused")
+            throw PageOutcome.refused(status: .forbidden, messageKey: "error_forbidden_csrf", detail: nil)
+        }
+        return form
+    }
+
+    func readForm(_ request: Request) async throws -> Form {
+        guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw PageOutcome.refused(status: .unsupportedMediaType, messageKey: "error_form_malformed", detail: nil)
+        }
+        let buffer = try await request.body.collect(upTo: Form.bytesMax)
+        do {
+            return try Form(parsing: String(decoding: buffer.readableBytesView, as: UTF8.self))
+        } catch {
+            throw PageOutcome.refused(status: .badRequest, messageKey: "error_form_malformed", detail: nil)
+        }
+    }
+
+    /// The idempotency key the form was shown with: a double click or a resubmitted form does the work once.
+    func idempotencyKey(_ form: Form) throws -> IdempotencyKey {
+        do { return try IdempotencyKey(form["idempotencyKey"]) } catch {
+            throw PageOutcome.refused(status: .badRequest, messageKey: "error_form_malformed", detail: nil)
+        }
+    }
+
+    func switchLanguage(_ request: Request) -> Response {
+        let language = Language(rawValue: request.uri.queryParameters["lang"].map(String.init) ?? "") ?? .zh
+        var back = request.uri.queryParameters["back"].map(String.init) ?? "/"
+        // Only back to a page of this console.
+        if !back.hasPrefix("/") || back.hasPrefix("//") || back.contains("\\") { back = "/" }
+        var response = Views.redirect(back)
+        response.setCookie(
+            Cookie(
+                name: Language.cookie, value: language.rawValue, maxAge: 365 * 24 * 3600, path: "/",
+                secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func sessionCookie(_ id: String) -> Cookie {
+        Cookie(
+            name: Self.sessionCookie, value: id, path: "/", secure: configuration.secureCookies, httpOnly: true,
+            sameSite: .strict)
+    }
+
+    func endedSessionCookie() -> Cookie {
+        Cookie(
+            name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies,
+            httpOnly: true, sameSite: .strict)
+    }
+
+    func render(_ outcome: PageOutcome, _ visit: Visit) -> Response {
+        switch outcome {
+        case .redirect(let path): return Views.redirect(path)
+        case .refused(let status, let key, let detail):
+            return views.page(
+                "error", title: visit.text("error_title"), visit: visit,
+                data: [
+                    "message": visit.text(key), "detail": visit.language == .en ? detail ?? "" : "",
+                    "status": "\(status.code)",
+                ],
+                status: status)
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

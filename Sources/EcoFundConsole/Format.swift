@@ -1,0 +1,51 @@
+import EcoFundCore
+import Foundation
+
+/// How the console writes amounts, times and places for people: `¥30,000,000.00`, Beijing time, 北京市.
+enum Format {
+    /// Fen as yuan with thousands separators and two decimals: 3000000000 → `¥30,000,000.00`.
+    static func money(fen: Int64) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let magnitude = fen.magnitude
+        let yuan = String(magnitude / 100)
+        var grouped = ""
+        for (index, digit) in yuan.enumerated() {
+            if index > 0, (yuan.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        let cents = magnitude % 100
+        return "\(sign)¥\(grouped).\(cents < 10 ? "0" : "")\(cents)"
+    }
+
+    static func money(_ money: Money) -> String { self.money(fen: money.fen) }
+
+    /// Beijing keeps UTC+8 all year (no summer time).
+    static let beijing = TimeZone(secondsFromGMT: 8 * 3600)!
+
+    /// An instant in Beijing time, to the minute: `2026-12-02 14:05`.
+    static func time(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = beijing
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute))"
+    }
+
+    /// The date of an instant in Beijing, which is what "today" means to the fund's people.
+    static func beijingDate(_ date: Date) -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = beijing
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        let text = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        guard let today = try? CalendarDate(parsing: text, at: "") else {
+            preconditionFailure("the calendar gave no date for \(date)")
+        }
+        return today
+    }
+
+    /// A jurisdiction by its name in the page's language (北京市 / Beijing), its code when it is unknown.
+    static func place(_ code: String, _ names: [String: Jurisdiction], _ language: Language) -> String {
+        guard let jurisdiction = names[code] else { return code }
+        return language == .zh ? jurisdiction.nameZh : jurisdiction.name
+    }
+}

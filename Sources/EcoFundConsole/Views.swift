@@ -1,0 +1,109 @@
+import EcoFundCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The templates (`Templates/*.mustache`), and the frame every page shares: the fund's name, who is signed in and
+/// in what role, the menu of what the role may do, the language switch; with the headers of DESIGN.md.
+struct Views: Sendable {
+    let library: MustacheLibrary
+
+    init() throws {
+        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates") else {
+            throw ConsoleSetupError("the console's templates are missing from its bundle")
+        }
+        var library = MustacheLibrary()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".mustache")
+        }
+        for name in names {
+            let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            try library.register(text, named: String(name.dropLast(".mustache".count)))
+        }
+        self.library = library
+    }
+
+    /// The headers of every page: no framing, no inline script or style, no sniffing, no referrer to other sites, and
+    /// no caching (pages show the books and a form token).
+    static let headers: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        .cacheControl: "no-store",
+    ]
+
+    static func redirect(_ path: String) -> Response {
+        var headers = Self.headers
+        headers[.location] = path
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// A page in the frame.
+    func page(
+        _ template: String, title: String, visit: Visit, data: [String: Any], status: HTTPResponse.Status = .ok,
+        current: String? = nil
+    ) -> Response {
+        var context = data
+        context["t"] = visit.catalog.texts
+        guard let content = library.render(context, withTemplate: template) else {
+            preconditionFailure("no template \(template)")
+        }
+        let path = visit.request.uri.path
+        var frame: [String: Any] = [
+            "t": visit.catalog.texts, "lang": visit.language.tag, "title": title, "content": content,
+            "switchTo": visit.language == .zh ? "en" : "zh",
+            "switchLabel": visit.language == .zh ? "English" : "简体中文",
+            "back": path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+        ]
+        if let session = visit.session {
+            frame["signedIn"] = [
+                "subject": session.principal.subject,
+                "role": visit.text("role_\(session.principal.role.rawValue)"),
+                "csrf": session.csrfToken,
+            ]
+            if let principal = visit.principal {
+                frame["menu"] = Menu.items(for: principal, catalog: visit.catalog, current: current ?? path)
+                frame["hasMenu"] = true
+            }
+        }
+        guard let html = library.render(frame, withTemplate: "layout") else { preconditionFailure("no layout") }
+        return Response(status: status, headers: Self.headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// What the menu offers a role: the pages whose work the role may do (the services still decide).
+enum Menu {
+    static func items(for principal: Principal, catalog: Catalog, current: String) -> [[String: Any]] {
+        var items: [(String, String)] = [("/", "nav_dashboard")]
+        if principal.may(.readBooks) { items.append(("/contributions", "nav_contributions")) }
+        if principal.may(.managePeople) { items.append(("/people", "nav_people")) }
+        if principal.may(.decideAccess) { items.append(("/access-requests", "nav_access_requests")) }
+        return items.map { path, key in
+            let isCurrent = path == "/" ? current == "/" : current.hasPrefix(path)
+            return ["href": path, "label": catalog.text(key), "current": isCurrent]
+        }
+    }
+}
+
+struct ConsoleSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The style sheet, served by the binary itself (no CDN).
+enum Assets {
+    static let css: Response = {
+        guard let url = Bundle.module.url(forResource: "console", withExtension: "css", subdirectory: "Assets"),
+            let data = try? Data(contentsOf: url)
+        else { preconditionFailure("the console's style sheet is missing from its bundle") }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }()
+}

@@ -1,0 +1,251 @@
+"""Browser journeys of the console, in a real Chromium (Debian's, through its chromedriver) against a real server and
+PostgreSQL. Run by Scripts/test.sh, which starts the server and hands its address and the demo's activation codes in
+the environment. Every page is screenshotted in both languages under .build/screenshots/ and checked with axe-core
+(no serious or critical violation).
+
+Environment: CONSOLE_URL, ACTIVATION_CODES (a file of "subject role code" lines), SCREENSHOTS (a directory).
+"""
+
+import os
+import sys
+import time
+import urllib.parse
+
+import pyotp
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["CONSOLE_URL"]
+SHOTS = os.environ["SCREENSHOTS"]
+CODES = {}
+with open(os.environ["ACTIVATION_CODES"]) as lines:
+    for line in lines:
+        subject, role, code = line.split()
+        CODES[subject] = code
+PASSWORD = "绿色京津冀2025年的春天"
+failures = []
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000", "--lang=zh-CN"]:
+        options.add_argument(argument)
+    # The language a browser in Beijing asks for first; the console must answer it without being told.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def check(condition, what):
+    if condition:
+        print(f"ok    {what}")
+    else:
+        print(f"FAIL  {what}")
+        failures.append(what)
+
+
+def shoot(driver, name):
+    """A screenshot of the page as it stands, and axe-core's verdict on it."""
+    os.makedirs(SHOTS, exist_ok=True)
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1280, max(1000, min(height + 40, 4000)))
+    driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    check(not serious, f"axe finds nothing serious on {name}: {[v['id'] for v in serious]}")
+    driver.set_window_size(1280, 1000)
+
+
+def language(driver, lang):
+    driver.get(f"{BASE}/language?lang={lang}&back=" + urllib.parse.quote(urllib.parse.urlparse(driver.current_url).path or "/", safe=""))
+
+
+def fill(driver, field, value):
+    element = driver.find_element(By.ID, field)
+    element.clear()
+    element.send_keys(value)
+
+
+def submit(driver):
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+
+def activate(driver, subject):
+    driver.get(f"{BASE}/activate")
+    fill(driver, "activationCode", CODES[subject])
+    fill(driver, "password", PASSWORD)
+    fill(driver, "confirmation", PASSWORD)
+    submit(driver)
+    try:
+        WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".notice.ok")))
+        done = True
+    except Exception:
+        done = False
+    check(done, f"{subject} activates with the code")
+
+
+def sign_in(driver, subject, secret=None):
+    driver.get(f"{BASE}/sign-in")
+    fill(driver, "subject", subject)
+    fill(driver, "password", PASSWORD)
+    submit(driver)
+    return driver.current_url
+
+
+def main():
+    driver = browser()
+    try:
+        # The first admin: activation, then sign-in, which asks to set up a second factor (QR code and key).
+        driver.get(f"{BASE}/")
+        check(driver.current_url.endswith("/sign-in"), "an unknown visitor is sent to sign in")
+        check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN", "the console speaks Chinese first")
+        shoot(driver, "sign-in.zh")
+        language(driver, "en")
+        check("Sign in" in driver.find_element(By.TAG_NAME, "h1").text, "the language switch gives English")
+        shoot(driver, "sign-in.en")
+        language(driver, "zh")
+
+        driver.get(f"{BASE}/activate")
+        fill(driver, "activationCode", CODES["wang.admin"])
+        fill(driver, "password", "short")
+        fill(driver, "confirmation", "short")
+        submit(driver)
+        error = driver.find_elements(By.ID, "password-error")
+        check(error and "12" in error[0].text, "a short password is refused beside its field, in Chinese")
+        check(driver.find_element(By.ID, "activationCode").get_attribute("value") == CODES["wang.admin"],
+              "the activation code typed is kept")
+        shoot(driver, "activate-error.zh")
+        activate(driver, "wang.admin")
+
+        sign_in(driver, "wang.admin")
+        check(driver.current_url.endswith("/sign-in/setup"), "an admin sets up a second factor at first sign-in")
+        check(driver.find_elements(By.CSS_SELECTOR, "figure.qr svg"), "the QR code is drawn as SVG")
+        key = driver.find_element(By.ID, "secret").text.replace(" ", "")
+        shoot(driver, "sign-in-setup.zh")
+        fill(driver, "code", "000000" if pyotp.TOTP(key).now() != "000000" else "111111")
+        submit(driver)
+        check(driver.find_elements(By.ID, "code-error"), "a wrong code is refused beside its field")
+        fill(driver, "code", pyotp.TOTP(key).now())
+        submit(driver)
+        check(urllib.parse.urlparse(driver.current_url).path == "/", "with the right code the admin reaches the dashboard")
+        figures = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".figure-value")]
+        check(figures and all(f.startswith("¥") for f in figures), f"the dashboard shows amounts in yuan: {figures}")
+        shoot(driver, "dashboard.zh")
+        language(driver, "en")
+        shoot(driver, "dashboard.en")
+        language(driver, "zh")
+
+        # The admin asks for a Beijing finance official: it waits for a second admin.
+        driver.get(f"{BASE}/people")
+        fill(driver, "subject", "bad name!")
+        submit(driver)
+        check(driver.find_elements(By.ID, "subject-error"), "a login name with a space is refused beside the field")
+        fill(driver, "subject", "liu.beijing")
+        driver.find_element(By.CSS_SELECTOR, "#role option[value=finance]").click()
+        driver.find_element(By.CSS_SELECTOR, "#jurisdiction option[value=beijing]").click()
+        submit(driver)
+        check("liu.beijing" in driver.find_element(By.CSS_SELECTOR, ".notice.ok").text,
+              "a finance official is asked for and waits for a second admin")
+        shoot(driver, "people.zh")
+        driver.get(f"{BASE}/access-requests")
+        check(driver.find_elements(By.CSS_SELECTOR, ".notice.info"), "the asking admin is told someone else decides")
+        shoot(driver, "access-requests-own.zh")
+
+        # A POST without the session's form token is refused.
+        driver.execute_script("""
+            const f = document.createElement('form'); f.method = 'post'; f.action = '/people';
+            const i = document.createElement('input'); i.name = 'subject'; i.value = 'sneaky'; f.appendChild(i);
+            document.body.appendChild(f); f.submit();""")
+        time.sleep(0.5)
+        check("表单已过期" in driver.page_source, "a form without the session's token is refused (403 page)")
+
+        # Sign out; the old session is no longer accepted.
+        driver.get(f"{BASE}/")
+        old = driver.get_cookie("ecofund_session")["value"]
+        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+        check(driver.current_url.endswith("/sign-in"), "sign-out returns to the sign-in page")
+        driver.add_cookie({"name": "ecofund_session", "value": old, "path": "/"})
+        driver.get(f"{BASE}/")
+        check(driver.current_url.endswith("/sign-in"), "the session used after sign-out is refused")
+
+        # The second admin approves, with the keyboard only, and sees the activation code once.
+        activate(driver, "zhao.admin")
+        driver.get(f"{BASE}/sign-in")
+        subject = driver.find_element(By.ID, "subject")
+        subject.send_keys("zhao.admin", Keys.TAB, PASSWORD, Keys.ENTER)
+        key = driver.find_element(By.ID, "secret").text.replace(" ", "")
+        code = driver.find_element(By.ID, "code")
+        code.send_keys(pyotp.TOTP(key).now(), Keys.ENTER)
+        check(urllib.parse.urlparse(driver.current_url).path == "/", "the second admin signs in by keyboard alone")
+        driver.get(f"{BASE}/access-requests")
+        shoot(driver, "access-requests.zh")
+        button = driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button")
+        button.send_keys(Keys.ENTER)
+        notice = driver.find_element(By.CSS_SELECTOR, ".notice.ok").text
+        check("liu.beijing" in notice and driver.find_elements(By.ID, "activation-code"),
+              "approving shows the new person's activation code once")
+        CODES["liu.beijing"] = driver.find_element(By.ID, "activation-code").text
+        shoot(driver, "access-request-approved.zh")
+        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+
+        # The finance official: activation, sign-in without a second factor, a contribution with a bad amount kept
+        # beside its field, then a double-clicked submit that records once.
+        activate(driver, "liu.beijing")
+        sign_in(driver, "liu.beijing")
+        check(urllib.parse.urlparse(driver.current_url).path == "/", "a finance official signs in with a password alone")
+        driver.get(f"{BASE}/contributions/new")
+        shoot(driver, "contribution-new.zh")
+        fill(driver, "amount", "12,34")
+        fill(driver, "reference", "BJ-2026-TEST-001")
+        submit(driver)
+        check(driver.find_elements(By.ID, "amount-error"), "a malformed amount is refused beside its field")
+        check(driver.find_element(By.ID, "reference").get_attribute("value") == "BJ-2026-TEST-001", "the input is kept")
+        shoot(driver, "contribution-error.zh")
+        language(driver, "en")
+        driver.get(f"{BASE}/contributions/new")
+        fill(driver, "amount", "")
+        submit(driver)
+        shoot(driver, "contribution-error.en")
+        language(driver, "zh")
+        driver.get(f"{BASE}/contributions/new")
+        fill(driver, "amount", "1234567.89")
+        fill(driver, "reference", "BJ-2026-TEST-002")
+        driver.execute_script("""
+            const b = document.querySelector('main form button[type=submit]');
+            b.click(); b.click();""")
+        time.sleep(1.5)
+        driver.get(f"{BASE}/contributions?contributor=beijing")
+        rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "BJ-2026-TEST-002" in r.text]
+        check(len(rows) == 1 and "¥1,234,567.89" in rows[0], f"a double-clicked submit records once: {rows}")
+        shoot(driver, "contributions.zh")
+        language(driver, "en")
+        shoot(driver, "contributions.en")
+
+        # Five wrong passwords lock the account.
+        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+        for _ in range(5):
+            driver.get(f"{BASE}/sign-in")
+            fill(driver, "subject", "liu.beijing")
+            fill(driver, "password", "wrong password 123")
+            submit(driver)
+        sign_in(driver, "liu.beijing")
+        check(driver.find_elements(By.CSS_SELECTOR, ".notice.error") and "locked" in driver.page_source,
+              "after five failures even the right password is refused: the account is locked")
+        shoot(driver, "sign-in-locked.en")
+    finally:
+        driver.quit()
+    if failures:
+        print(f"{len(failures)} browser check(s) failed", file=sys.stderr)
+        sys.exit(1)
+    print("browser journeys passed")
+
+
+if __name__ == "__main__":
+    main()
