@@ -33,19 +33,9 @@ public struct Person: Hashable, Sendable, Codable {
     }
 }
 
-/// A person as an admin asks for them: a login name, a role and, for finance, a jurisdiction.
-public struct NewPerson: Hashable, Sendable, Codable {
-    public let subject: String
-    public let role: Role
-    public let jurisdiction: String?
-
-    public init(subject: String, role: String, jurisdiction: String?) throws(ValidationError) {
-        let checked = try TokenRequest(subject: subject, role: role, jurisdiction: jurisdiction, lifetimeDays: nil)
-        self.subject = checked.subject
-        self.role = checked.role
-        self.jurisdiction = checked.jurisdiction
-    }
-}
+/// A person as an admin asks for them: a login name, a role and, for finance, a jurisdiction — the same checked
+/// triple as a role change.
+public typealias NewPerson = RoleChange
 
 /// An activation code: shown once, to the admin who hands it to the person; only its SHA-256 is kept.
 public struct ActivationCode: Hashable, Sendable, Codable {
