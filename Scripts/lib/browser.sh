@@ -13,15 +13,17 @@ browser_journeys() {
     psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE console_journeys" >/dev/null
     local binary="$ROOT/.build/debug/ecofund"
     swift build --product ecofund >/dev/null
-    local -x DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/console_journeys"
-    local -x DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/console_journeys"
+    # For the commands below only; unset again at the end, so that later steps of test.sh choose their own.
+    export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/console_journeys"
+    export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/console_journeys"
     "$binary" migrate >/dev/null
     "$binary" seed-demo >/dev/null
-    local codes="$work/activation-codes"
+    local codes="$work/activation-codes" code
     : >"$codes"
     for person in "wang.admin admin" "zhao.admin admin"; do
         set -- $person
-        printf '%s %s %s\n' "$1" "$2" "$("$binary" user create --subject "$1" --role "$2" 2>/dev/null)" >>"$codes"
+        code=$("$binary" user create --subject "$1" --role "$2") || die "could not create the test person $1"
+        printf '%s %s %s\n' "$1" "$2" "$code" >>"$codes"
     done
     local server_port
     server_port=$(free_port)
@@ -39,6 +41,7 @@ browser_journeys() {
     set -e
     kill "$server" 2>/dev/null
     wait "$server" 2>/dev/null
+    unset DATABASE_MIGRATION_URL DATABASE_URL
     if [ "$status" -ne 0 ]; then
         say "the browser journeys failed; the server's log:"
         tail -n 40 "$work/console-server.log" >&2

@@ -67,13 +67,13 @@ extension Console {
                 "selected": value("contributor") == place.code,
             ] as [String: Any]
         }
-        let data: [String: Any] = [
+        var data: [String: Any] = [
             "rows": rows, "empty": rows.isEmpty, "next": next ?? "", "hasNext": next != nil,
             "contributors": contributors, "from": value("from") ?? "", "to": value("to") ?? "",
-            "fromError": errors["from"] ?? "", "toError": errors["to"] ?? "",
-            "contributorError": errors["contributor"] ?? "", "cursorError": errors["cursor"] ?? "",
             "mayRecord": principal.may(.recordContributions),
         ]
+        // Only fields in error get a message: Mustache shows a section for any string, the empty one too.
+        for (field, message) in errors { data["\(field)Error"] = message }
         return views.page("contributions", title: visit.text("contrib_title"), visit: visit, data: data)
     }
 

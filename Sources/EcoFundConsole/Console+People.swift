@@ -44,9 +44,13 @@ extension Console {
         let places = try await jurisdictions.list(by: principal)
         let names = Dictionary(uniqueKeysWithValues: places.map { ($0.code, $0) })
         let rows: [[String: Any]] = people.items.map { person in
+            // A user with neither a password nor a pending code is a system that holds API tokens only.
             let state =
                 person.deactivatedAt != nil
-                ? "person_deactivated" : person.activated ? "person_active" : "person_waiting_activation"
+                ? "person_deactivated"
+                : person.activated
+                    ? "person_active"
+                    : person.activationExpiresAt != nil ? "person_waiting_activation" : "person_api_only"
             return [
                 "subject": person.subject, "role": visit.text("role_\(person.role.rawValue)"),
                 "jurisdiction": person.jurisdiction.map { Format.place($0, names, visit.language) } ?? "",

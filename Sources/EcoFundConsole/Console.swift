@@ -188,13 +188,11 @@ extension Console {
         switch outcome {
         case .redirect(let path): return Views.redirect(path)
         case .refused(let status, let key, let detail):
+            var data: [String: Any] = ["message": visit.text(key), "status": "\(status.code)"]
+            // The services' sentence is English; a Chinese page shows its catalog's message alone.
+            if visit.language == .en, let detail { data["detail"] = detail }
             return views.page(
-                "error", title: visit.text("error_title"), visit: visit,
-                data: [
-                    "message": visit.text(key), "detail": visit.language == .en ? detail ?? "" : "",
-                    "status": "\(status.code)",
-                ],
-                status: status)
+                "error", title: visit.text("error_title"), visit: visit, data: data, status: status)
         }
     }
 }

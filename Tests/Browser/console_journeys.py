@@ -74,7 +74,16 @@ def fill(driver, field, value):
 
 
 def submit(driver):
+    """Submits the page's main form and waits for the answer to replace the page."""
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+
+def sign_out(driver):
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
 
 
 def activate(driver, subject):
@@ -169,7 +178,7 @@ def main():
         # Sign out; the old session is no longer accepted.
         driver.get(f"{BASE}/")
         old = driver.get_cookie("ecofund_session")["value"]
-        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+        sign_out(driver)
         check(driver.current_url.endswith("/sign-in"), "sign-out returns to the sign-in page")
         driver.add_cookie({"name": "ecofund_session", "value": old, "path": "/"})
         driver.get(f"{BASE}/")
@@ -179,21 +188,27 @@ def main():
         activate(driver, "zhao.admin")
         driver.get(f"{BASE}/sign-in")
         subject = driver.find_element(By.ID, "subject")
+        page = driver.find_element(By.TAG_NAME, "html")
         subject.send_keys("zhao.admin", Keys.TAB, PASSWORD, Keys.ENTER)
+        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
         key = driver.find_element(By.ID, "secret").text.replace(" ", "")
         code = driver.find_element(By.ID, "code")
+        page = driver.find_element(By.TAG_NAME, "html")
         code.send_keys(pyotp.TOTP(key).now(), Keys.ENTER)
+        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
         check(urllib.parse.urlparse(driver.current_url).path == "/", "the second admin signs in by keyboard alone")
         driver.get(f"{BASE}/access-requests")
         shoot(driver, "access-requests.zh")
         button = driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button")
+        page = driver.find_element(By.TAG_NAME, "html")
         button.send_keys(Keys.ENTER)
+        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
         notice = driver.find_element(By.CSS_SELECTOR, ".notice.ok").text
         check("liu.beijing" in notice and driver.find_elements(By.ID, "activation-code"),
               "approving shows the new person's activation code once")
         CODES["liu.beijing"] = driver.find_element(By.ID, "activation-code").text
         shoot(driver, "access-request-approved.zh")
-        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+        sign_out(driver)
 
         # The finance official: activation, sign-in without a second factor, a contribution with a bad amount kept
         # beside its field, then a double-clicked submit that records once.
@@ -224,12 +239,14 @@ def main():
         driver.get(f"{BASE}/contributions?contributor=beijing")
         rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "BJ-2026-TEST-002" in r.text]
         check(len(rows) == 1 and "¥1,234,567.89" in rows[0], f"a double-clicked submit records once: {rows}")
+        check(not driver.find_elements(By.CSS_SELECTOR, ".field.invalid, .notice.error"),
+              "a list with a good filter marks no field as wrong")
         shoot(driver, "contributions.zh")
         language(driver, "en")
         shoot(driver, "contributions.en")
 
         # Five wrong passwords lock the account.
-        driver.find_element(By.CSS_SELECTOR, "header form button").click()
+        sign_out(driver)
         for _ in range(5):
             driver.get(f"{BASE}/sign-in")
             fill(driver, "subject", "liu.beijing")

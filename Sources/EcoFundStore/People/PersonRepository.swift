@@ -105,7 +105,7 @@ enum PersonRepository {
             """
             INSERT INTO users (id, subject, role, jurisdiction, activation_hash, activation_expires_at)
             VALUES (\(id), \(person.subject), \(person.role.rawValue), \(person.jurisdiction),
-                    \(ByteBuffer(bytes: activationHash)), now() + make_interval(secs => \(SignInPolicy.activationSeconds))))
+                    \(ByteBuffer(bytes: activationHash)), now() + \(SignInPolicy.activationSeconds) * interval '1 second')
             ON CONFLICT ((lower(subject))) DO NOTHING
             RETURNING activation_expires_at
             """, logger: logger)
@@ -121,7 +121,7 @@ enum PersonRepository {
         let rows = try await connection.query(
             """
             UPDATE users SET activation_hash = \(ByteBuffer(bytes: hash)),
-                   activation_expires_at = now() + make_interval(secs => \(SignInPolicy.activationSeconds))),
+                   activation_expires_at = now() + \(SignInPolicy.activationSeconds) * interval '1 second',
                    password_hash = NULL, password_set_at = NULL, totp_secret = NULL, totp_confirmed_at = NULL,
                    locked_until = NULL
              WHERE id = \(id) RETURNING activation_expires_at
@@ -175,7 +175,7 @@ enum PersonRepository {
         let rows = try await connection.query(
             """
             SELECT count(*) FROM sign_in_failures
-             WHERE user_id = \(id) AND at > now() - make_interval(secs => \(SignInPolicy.failureWindowSeconds)))
+             WHERE user_id = \(id) AND at > now() - \(SignInPolicy.failureWindowSeconds) * interval '1 second'
             """, logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
         preconditionFailure("count(*) returned no row")
@@ -185,7 +185,7 @@ enum PersonRepository {
     static func lock(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Date {
         let rows = try await connection.query(
             """
-            UPDATE users SET locked_until = now() + make_interval(secs => \(SignInPolicy.lockSeconds)))
+            UPDATE users SET locked_until = now() + \(SignInPolicy.lockSeconds) * interval '1 second'
              WHERE id = \(id) RETURNING locked_until
             """, logger: logger)
         for try await until in rows.decode(Date.self) { return until }

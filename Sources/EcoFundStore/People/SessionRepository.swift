@@ -55,7 +55,7 @@ enum SessionRepository {
             """
             UPDATE sessions SET last_seen_at = now()
              WHERE id_hash = \(ByteBuffer(bytes: hash)) AND ended_at IS NULL
-               AND last_seen_at < now() - make_interval(secs => \(SignInPolicy.touchIntervalSeconds)))
+               AND last_seen_at < now() - \(SignInPolicy.touchIntervalSeconds) * interval '1 second'
                AND session_is_live(created_at, last_seen_at, ended_at)
             """, logger: logger)
     }
