@@ -18,6 +18,21 @@ extension Console {
         router.post("contributions") { request, context in
             try await self.page(request, context) { visit in try await self.recordContribution(visit) }
         }
+        router.get("contributions/:id") { request, context in
+            try await self.page(request, context) { visit in
+                try await self.contribution(visit, id: try self.id(context))
+            }
+        }
+        router.get("contributions/:id/reverse") { request, context in
+            try await self.page(request, context) { visit in
+                try await self.reversalForm(visit, id: try self.id(context), input: [:], errors: [:])
+            }
+        }
+        router.post("contributions/:id/reverse") { request, context in
+            try await self.page(request, context) { visit in
+                try await self.reverseContribution(visit, id: try self.id(context))
+            }
+        }
     }
 
     func contributions(_ visit: Visit) async throws -> Response {
@@ -47,6 +62,7 @@ extension Console {
                 "contributor": Format.place(contribution.contributor, names, visit.language),
                 "amount": Format.money(contribution.amount), "valueDate": contribution.valueDate.description,
                 "reference": contribution.reference, "entry": "\(contribution.entryID)",
+                "id": contribution.id.text,
                 "recordedBy": contribution.recordedBy, "recordedAt": Format.time(contribution.recordedAt),
                 "reversed": contribution.reversal != nil,
             ]
@@ -121,17 +137,122 @@ extension Console {
                 currency: Money.currency, valueDate: form["valueDate"].trimmingCharacters(in: .whitespaces),
                 reference: form["reference"], memo: form.optional("memo"))
             let recorded = try await ledger.recordContribution(request, by: principal, idempotencyKey: key)
-            return Views.redirect("/contributions?recorded=\(recorded.value.id.text)")
-        } catch let error as any ProblemDescribing {
-            let facts = error.problem
-            guard facts.status < 500, let pointer = facts.pointer, pointer.hasPrefix("/") else { throw error }
-            let field = String(pointer.dropFirst().split(separator: "/").first ?? "")
+            return Views.redirect("/contributions/\(recorded.value.id.text)?done=recorded")
+        } catch {
+            let errors = try fieldError(error, visit)
             // A new key for the corrected form: the refused one did nothing.
             var kept = input
             kept["idempotencyKey"] = UUID().uuidString
-            return try await contributionForm(
-                visit, input: kept, errors: [field: visit.catalog.message(kind: facts.kind, pointer: pointer)],
-                status: .unprocessableContent)
+            return try await contributionForm(visit, input: kept, errors: errors, status: .unprocessableContent)
         }
+    }
+}
+
+/// One contribution read whole, and its reversal behind a confirm step.
+extension Console {
+    func contribution(_ visit: Visit, id: UUID) async throws -> Response {
+        guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
+        let record = try await ledger.contributionRecord(id: id, by: principal)
+        let names = try await placeNames(principal)
+        let contribution = record.contribution
+        var data: [String: Any] = [
+            "id": contribution.id.text, "contributor": Format.place(contribution.contributor, names, visit.language),
+            "amount": Format.money(contribution.amount), "valueDate": contribution.valueDate.description,
+            "reference": contribution.reference, "memo": contribution.memo, "hasMemo": !contribution.memo.isEmpty,
+            "recordedBy": contribution.recordedBy, "recordedAt": Format.time(contribution.recordedAt),
+            "entries": record.entries.map { entryView($0, names, visit) },
+            "events": record.events.map { recorded in
+                [
+                    "id": "\(recorded.event.id)", "type": recorded.event.type, "actor": recorded.event.actor,
+                    "at": Format.time(utc: recorded.event.at),
+                    "sealed": recorded.leaf.map { visit.text("event_sealed", ["leaf": "\($0)"]) }
+                        ?? visit.text("event_unsealed"),
+                    "payload": String(decoding: recorded.event.payload.canonicalBytes, as: UTF8.self),
+                ] as [String: Any]
+            },
+            "mayReverse": principal.may(.reverseContributions) && contribution.reversal == nil,
+        ]
+        if let reversal = contribution.reversal {
+            data["reversal"] = [
+                "reason": reversal.reason, "by": reversal.reversedBy, "at": Format.time(reversal.reversedAt),
+                "entry": "\(reversal.entryID)",
+            ]
+        }
+        if let done = visit.request.uri.queryParameters["done"], ["recorded", "reversed"].contains(done) {
+            data["done"] = visit.text("contrib_done_\(done)")
+        }
+        return views.page(
+            "contribution", title: visit.text("contrib_detail_title", ["reference": contribution.reference]),
+            visit: visit, data: data, current: "/contributions")
+    }
+
+    /// A journal entry as a small table of debits and credits.
+    func entryView(_ posted: PostedEntry, _ names: [String: Jurisdiction], _ visit: Visit) -> [String: Any] {
+        [
+            "id": "\(posted.id)", "kind": visit.text("entry_kind_\(posted.entry.kind.rawValue)"),
+            "valueDate": posted.entry.valueDate.description, "memo": posted.entry.memo,
+            "recordedBy": posted.recordedBy, "recordedAt": Format.time(posted.recordedAt),
+            "lines": posted.entry.lines.map { line in
+                [
+                    "account": Format.account(line.account, names, visit), "code": line.account.description,
+                    "debit": line.side == .debit ? Format.money(line.amount) : "",
+                    "credit": line.side == .credit ? Format.money(line.amount) : "",
+                ]
+            },
+        ]
+    }
+
+    func reversalForm(
+        _ visit: Visit, id: UUID, input: [String: String], errors: [String: String], confirming: Bool = false,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
+        guard principal.may(.reverseContributions) else {
+            throw PageOutcome.refused(status: .forbidden, messageKey: "error_forbidden", detail: nil)
+        }
+        let contribution = try await ledger.contribution(id: id, by: principal)
+        guard contribution.reversal == nil else {
+            throw PageOutcome.refused(status: .conflict, messageKey: "error_already_reversed", detail: nil)
+        }
+        let names = try await placeNames(principal)
+        var data: [String: Any] = [
+            "id": contribution.id.text, "csrf": visit.session?.csrfToken ?? "",
+            "idempotencyKey": input["idempotencyKey"] ?? UUID().uuidString,
+            "contributor": Format.place(contribution.contributor, names, visit.language),
+            "amount": Format.money(contribution.amount), "reference": contribution.reference,
+            "originalDate": contribution.valueDate.description,
+            "reason": input["reason"] ?? "", "valueDate": input["valueDate"] ?? Format.beijingDate(Date()).description,
+            "confirming": confirming, "hasErrors": !errors.isEmpty,
+        ]
+        for (field, message) in errors { data["\(field)Error"] = message }
+        return views.page(
+            "contribution-reverse", title: visit.text("reverse_title"), visit: visit, data: data, status: status,
+            current: "/contributions")
+    }
+
+    /// The first POST checks the reason and date and asks to confirm; the second, with `confirm`, reverses.
+    func reverseContribution(_ visit: Visit, id: UUID) async throws -> Response {
+        guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
+        let form = try await self.form(visit)
+        let key = try idempotencyKey(form)
+        var input = form.fields
+        do {
+            let request = try ReversalRequest(
+                reason: form["reason"], valueDate: form.optional("valueDate"))
+            guard form["step"] == "confirm" else {
+                return try await reversalForm(visit, id: id, input: input, errors: [:], confirming: true)
+            }
+            _ = try await ledger.reverseContribution(id: id, request, by: principal, idempotencyKey: key)
+            return Views.redirect("/contributions/\(id.text)?done=reversed")
+        } catch {
+            let errors = try fieldError(error, visit)
+            input["idempotencyKey"] = UUID().uuidString
+            return try await reversalForm(visit, id: id, input: input, errors: errors, status: .unprocessableContent)
+        }
+    }
+
+    func placeNames(_ principal: Principal) async throws -> [String: Jurisdiction] {
+        let places = try await jurisdictions.list(by: principal)
+        return Dictionary(uniqueKeysWithValues: places.map { ($0.code, $0) })
     }
 }

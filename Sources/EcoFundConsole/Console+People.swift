@@ -89,7 +89,7 @@ extension Console {
                     visit, input: [:], errors: [:],
                     issued: [
                         "subject": person.subject, "code": activation.code ?? visit.text("people_code_shown_once"),
-                        "expiresAt": Format.time(activation.expiresAt),
+                        "expiresNote": visit.text("people_code_expires", ["at": Format.time(activation.expiresAt)]),
                     ])
             case .pending(let request):
                 return try await peoplePage(
@@ -146,7 +146,7 @@ extension Console {
                 var issued: [String: Any] = ["subject": decided.value.request.subject]
                 if let activation = decided.value.activation {
                     issued["code"] = activation.code ?? visit.text("people_code_shown_once")
-                    issued["expiresAt"] = Format.time(activation.expiresAt)
+                    issued["expiresNote"] = visit.text("people_code_expires", ["at": Format.time(activation.expiresAt)])
                 }
                 if let token = decided.value.token { issued["token"] = token.token ?? "" }
                 return try await requestsPage(visit, issued: issued, error: nil)

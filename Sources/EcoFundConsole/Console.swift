@@ -23,6 +23,8 @@ public struct Console: Sendable {
     let ledger: LedgerService
     let jurisdictions: JurisdictionService
     let overview: FundOverviewService
+    let commitments: CommitmentService
+    let disbursements: DisbursementService
     let configuration: ConsoleConfiguration
     let views: Views
     let logger: Logger
@@ -34,6 +36,8 @@ public struct Console: Sendable {
         ledger = LedgerService(database: database)
         jurisdictions = JurisdictionService(database: database)
         overview = FundOverviewService(database: database)
+        commitments = CommitmentService(database: database)
+        disbursements = DisbursementService(database: database)
         self.configuration = configuration
         views = try Views()
         logger = database.logger
@@ -48,6 +52,8 @@ public struct Console: Sendable {
             try await self.page(request, context) { visit in try await self.dashboard(visit) }
         }
         registerContributions(on: router)
+        registerCommitments(on: router)
+        registerRuns(on: router)
         registerPeople(on: router)
     }
 }
@@ -157,6 +163,26 @@ extension Console {
         do { return try IdempotencyKey(form["idempotencyKey"]) } catch {
             throw PageOutcome.refused(status: .badRequest, messageKey: "error_form_malformed", detail: nil)
         }
+    }
+
+    /// The field a refused form is refused for, with the message in the page's language; an error that names no
+    /// field of the form (a conflict, a server fault) is thrown on, to the error page.
+    func fieldError(_ error: any Error, _ visit: Visit) throws -> [String: String] {
+        guard let described = error as? any ProblemDescribing else { throw error }
+        let facts = described.problem
+        guard facts.status < 500, let pointer = facts.pointer, pointer.hasPrefix("/"), pointer.count > 1 else {
+            throw error
+        }
+        let field = String(pointer.dropFirst().split(separator: "/").first ?? "")
+        return [field: visit.catalog.message(kind: facts.kind, pointer: pointer)]
+    }
+
+    /// A path's id segment as a UUID; anything else is a page that does not exist.
+    func id(_ context: BasicRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw PageOutcome.refused(status: .notFound, messageKey: "error_not-found", detail: nil)
+        }
+        return id
     }
 
     func switchLanguage(_ request: Request) -> Response {

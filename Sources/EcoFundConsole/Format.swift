@@ -48,4 +48,24 @@ enum Format {
         guard let jurisdiction = names[code] else { return code }
         return language == .zh ? jurisdiction.nameZh : jurisdiction.name
     }
+
+    /// A stored UTC instant (RFC 3339, as audit events keep it) in Beijing time; the text itself when it is not one.
+    static func time(utc text: String) -> String {
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = parser.date(from: text) else { return text }
+        return time(date)
+    }
+
+    /// An account by what it is for: 基金现金, 北京市 · 缴款, 保定市 · 应付.
+    static func account(_ account: AccountCode, _ names: [String: Jurisdiction], _ visit: Visit) -> String {
+        switch account {
+        case .fundCash: visit.text("account_fund_cash")
+        case .contributions(let code):
+            visit.text("account_contributions", ["place": place(code, names, visit.language)])
+        case .disbursements(let code):
+            visit.text("account_disbursements", ["place": place(code, names, visit.language)])
+        case .payable(let code): visit.text("account_payable", ["place": place(code, names, visit.language)])
+        }
+    }
 }

@@ -55,7 +55,10 @@ struct Views: Sendable {
             "t": visit.catalog.texts, "lang": visit.language.tag, "title": title, "content": content,
             "switchTo": visit.language == .zh ? "en" : "zh",
             "switchLabel": visit.language == .zh ? "English" : "简体中文",
-            "back": path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+            // Back to this very page after the switch, its query too (a filtered list, a preview); a page that
+            // answered a POST is reached again by its address, which shows its form afresh.
+            "back": (path + (visit.request.method == .get ? visit.request.uri.query.map { "?\($0)" } ?? "" : ""))
+                .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
         ]
         if let session = visit.session {
             frame["signedIn"] = [
@@ -77,13 +80,21 @@ struct Views: Sendable {
 enum Menu {
     static func items(for principal: Principal, catalog: Catalog, current: String) -> [[String: Any]] {
         var items: [(String, String)] = [("/", "nav_dashboard")]
-        if principal.may(.readBooks) { items.append(("/contributions", "nav_contributions")) }
+        if principal.may(.approveRuns) { items.append(("/approvals", "nav_approvals")) }
+        if principal.may(.readBooks) {
+            items.append(("/contributions", "nav_contributions"))
+            items.append(("/commitments", "nav_commitments"))
+            items.append(("/runs", "nav_runs"))
+        }
+        if principal.may(.proposeRuns) { items.append(("/runs/new", "nav_run_new")) }
         if principal.may(.managePeople) { items.append(("/people", "nav_people")) }
         if principal.may(.decideAccess) { items.append(("/access-requests", "nav_access_requests")) }
-        return items.map { path, key in
-            let isCurrent = path == "/" ? current == "/" : current.hasPrefix(path)
-            return ["href": path, "label": catalog.text(key), "current": isCurrent]
+        // The page's own item is the longest path it lies under: /runs/new lights "propose", not "runs".
+        let matching = items.map(\.0).filter { path in
+            path == "/" ? current == "/" : current == path || current.hasPrefix(path + "/")
         }
+        let lit = matching.max { $0.count < $1.count }
+        return items.map { path, key in ["href": path, "label": catalog.text(key), "current": path == lit] }
     }
 }
 

@@ -199,3 +199,33 @@ enum AuditRepository {
         AuditEvent(id: id, type: type, actor: actor, at: at, payload: try JSONValue(parsing: Array(payload.utf8)))
     }
 }
+
+extension AuditRepository {
+    /// The events written in the transactions that wrote these journal entries, each with its leaf once sealed.
+    static func events(ofEntries ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws
+        -> [RecordedEvent]
+    {
+        var events: [RecordedEvent] = []
+        let rows = try await connection.query(
+            """
+            SELECT e.id, e.type, e.actor, utc_text(e.at), e.payload::text, l.leaf_index
+              FROM audit_events e LEFT JOIN audit_log l ON l.event_id = e.id
+             WHERE e.tx_id IN (SELECT tx_id FROM journal_entries WHERE id = ANY(\(ids)::bigint[]))
+             ORDER BY e.id
+            """, logger: logger)
+        for try await (id, type, actor, at, payload, leaf) in rows.decode(
+            (Int64, String, String, String, String, Int64?).self)
+        {
+            events.append(
+                RecordedEvent(
+                    event: try Self.event(id: id, type: type, actor: actor, at: at, payload: payload), leaf: leaf))
+        }
+        return events
+    }
+}
+
+/// An audit event and, once the sealer has appended it, its leaf in the signed log.
+public struct RecordedEvent: Hashable, Sendable {
+    public let event: AuditEvent
+    public let leaf: Int64?
+}

@@ -46,6 +46,22 @@ public struct DisbursementService: Sendable {
         return versions
     }
 
+    /// Every published rule at its latest version, by code: what a run may be proposed under.
+    public func latestRules(by principal: Principal) async throws -> [RuleRecord] {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            try await RuleRepository.latest(on: connection, logger: logger)
+        }
+    }
+
+    /// What the fund can still commit to a run now: cash less payables and approved runs not yet posted.
+    public func uncommitted(by principal: Principal) async throws -> Money {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            Money(fen: try await RunRepository.uncommittedFen(on: connection, logger: logger))
+        }
+    }
+
     /// Computes an allocation from today's inputs with no side effects.
     public func preview(rule code: String, version: Int?, pool: Money?, by principal: Principal) async throws
         -> (rule: RuleRecord, allocation: Allocation, snapshot: RunSnapshot)

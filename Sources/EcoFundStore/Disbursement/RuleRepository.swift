@@ -62,6 +62,23 @@ enum RuleRepository {
         return records
     }
 
+    /// Every rule at its latest version, by code.
+    static func latest(on connection: PostgresConnection, logger: Logger) async throws -> [RuleRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT DISTINCT ON (r.code) r.code, r.version, r.document::text, u.subject, r.published_at
+              FROM allocation_rules r JOIN users u ON u.id = r.published_by
+             ORDER BY r.code, r.version DESC
+            """, logger: logger)
+        var records: [RuleRecord] = []
+        for try await (code, number, json, by, at) in rows.decode((String, Int, String, String, Date).self) {
+            let document = try JSONCoding.decoder.decode(RuleDocument.self, from: Data(json.utf8))
+            records.append(
+                RuleRecord(code: code, version: number, document: document, publishedBy: by, publishedAt: at))
+        }
+        return records
+    }
+
     /// The latest version, or the one asked for.
     static func require(code: String, version: Int?, on connection: PostgresConnection, logger: Logger) async throws
         -> RuleRecord

@@ -1,4 +1,5 @@
 import EcoFundCore
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -112,4 +113,58 @@ enum JournalRepository {
             ON CONFLICT (code) DO NOTHING
             """, logger: logger)
     }
+}
+
+extension JournalRepository {
+    /// Entries by id with their lines, in id order; an id that names no entry is left out.
+    static func entries(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws
+        -> [PostedEntry]
+    {
+        var lines: [Int64: [JournalEntry.Line]] = [:]
+        let lineRows = try await connection.query(
+            """
+            SELECT entry_id, account_code, side, amount_fen FROM journal_lines
+             WHERE entry_id = ANY(\(ids)::bigint[]) ORDER BY entry_id, line_no
+            """, logger: logger)
+        for try await (entry, code, side, fen) in lineRows.decode((Int64, String, String, Int64).self) {
+            guard let account = AccountCode(code), let side = JournalEntry.Side(rawValue: side) else {
+                throw UnreadableRow(detail: "journal entry \(entry) has a line \(code) \(side) the ledger cannot read")
+            }
+            lines[entry, default: []].append(JournalEntry.Line(side, account, Money(fen: fen)))
+        }
+        var entries: [PostedEntry] = []
+        let rows = try await connection.query(
+            """
+            SELECT id, kind, value_date::text, memo, reverses, recorded_by, recorded_at FROM journal_entries
+             WHERE id = ANY(\(ids)::bigint[]) ORDER BY id
+            """, logger: logger)
+        for try await (id, kind, date, memo, reverses, by, at) in rows.decode(
+            (Int64, String, String, String, Int64?, String, Date).self)
+        {
+            guard let kind = JournalEntry.Kind(rawValue: kind), let lines = lines[id] else {
+                throw UnreadableRow(detail: "journal entry \(id) of kind \(kind) cannot be read back")
+            }
+            let date = try CalendarDate(parsing: date, at: "")
+            entries.append(
+                PostedEntry(
+                    id: id,
+                    entry: JournalEntry(kind: kind, valueDate: date, memo: memo, lines: lines, reverses: reverses),
+                    recordedBy: by, recordedAt: at))
+        }
+        return entries
+    }
+}
+
+/// A journal entry as stored: its id and who recorded it when.
+public struct PostedEntry: Hashable, Sendable {
+    public let id: Int64
+    public let entry: JournalEntry
+    public let recordedBy: String
+    public let recordedAt: Date
+}
+
+/// A row that the schema's checks should have kept out: a broken database, reported as a server error.
+struct UnreadableRow: Error, CustomStringConvertible {
+    let detail: String
+    var description: String { detail }
 }

@@ -127,6 +127,23 @@ public struct LedgerService: Sendable {
         return contribution
     }
 
+    /// A contribution with what it wrote: its journal entry (and its reversal's), their lines, and the audit
+    /// events of those transactions.
+    public func contributionRecord(id: UUID, by principal: Principal) async throws -> ContributionRecord {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            guard let contribution = try await ContributionRepository.find(id: id, on: connection, logger: logger)
+            else {
+                throw StoreError(.notFound, "no contribution \(id.text)")
+            }
+            let ids = [contribution.entryID] + (contribution.reversal.map { [$0.entryID] } ?? [])
+            return ContributionRecord(
+                contribution: contribution,
+                entries: try await JournalRepository.entries(ids, on: connection, logger: logger),
+                events: try await AuditRepository.events(ofEntries: ids, on: connection, logger: logger))
+        }
+    }
+
     /// One page of contributions, newest first.
     public func contributions(_ filter: ContributionFilter, by principal: Principal) async throws -> Page<Contribution>
     {
@@ -208,4 +225,11 @@ struct ReversalEvent: Encodable, Sendable {
         self.reason = request.reason
         self.valueDate = request.valueDate?.description
     }
+}
+
+/// A contribution and everything it wrote, for reading it whole.
+public struct ContributionRecord: Hashable, Sendable {
+    public let contribution: Contribution
+    public let entries: [PostedEntry]
+    public let events: [RecordedEvent]
 }
