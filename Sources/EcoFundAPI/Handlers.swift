@@ -19,6 +19,7 @@ struct Handlers: APIProtocol {
     let disbursements: DisbursementService
     let auditLog: AuditLog
     let access: AccessService
+    let people: PeopleService
 
     /// - Parameters:
     ///   - exportDatabaseURL: where the audit export's own libpq connection goes (`DATABASE_READ_URL` when set: an
@@ -39,6 +40,7 @@ struct Handlers: APIProtocol {
         self.auditLog = AuditLog(
             database: database, exportDatabaseURL: exportDatabaseURL, publicKey: signingPublicKey)
         self.access = AccessService(database: database, tokens: tokens)
+        self.people = PeopleService(database: database, tokens: tokens)
     }
 
     // MARK: health

@@ -161,18 +161,7 @@ struct APIHarness: Sendable {
     }
 
     /// The number of rows in a table, counted by the owner.
-    func count(_ table: String) async throws -> Int {
-        try await database.withOwner { owner in
-            try await owner.read { connection in
-                var count = 0
-                for try await n in try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: owner.logger
-                )
-                .decode(Int.self) { count = n }
-                return count
-            }
-        }
-    }
+    func count(_ table: String) async throws -> Int { try await database.count(table) }
 }
 
 /// A port nobody listens on now, on 127.0.0.1 (for a listener whose port the test must know before it starts).

@@ -70,6 +70,10 @@ import Testing
         "getAccessRequest": "+-----",
         "approveAccessRequest": "+-----",
         "rejectAccessRequest": "+-----",
+        "listUsers": "+-----",
+        "createUser": "+-----",
+        "deactivateUser": "+-----",
+        "issueActivationCode": "+-----",
         "listRunAllocations": "++++++",
         // Maker-checker: the approver proposed this run, so no one here may confirm its payments; the admin asked
         // for this access, so no one here may decide it.
@@ -241,6 +245,15 @@ import Testing
                 Row(
                     operation: "rejectAccessRequest", method: .post, path: "/v1/access-requests/\(unknown)/reject",
                     body: reason),
+                Row(operation: "listUsers", method: .get, path: "/v1/users", body: nil),
+                Row(
+                    operation: "createUser", method: .post, path: "/v1/users",
+                    body: #"{"subject":"matrix.assessor","role":"assessor"}"#),
+                Row(
+                    operation: "deactivateUser", method: .post, path: "/v1/users/\(unknown)/deactivate", body: reason),
+                Row(
+                    operation: "issueActivationCode", method: .post, path: "/v1/users/\(unknown)/activation-code",
+                    body: nil),
                 Row(
                     operation: "listRunAllocations", method: .get, path: "/v1/disbursement-runs/\(run)/allocations",
                     body: nil),

@@ -20,6 +20,7 @@ import Testing
         let tokens: TokenService
         let auditLog: AuditLog
         let access: AccessService
+        let people: PeopleService
     }
 
     @Test func everyServiceRefusesExactlyTheCallersTheTableRefuses() async throws {
@@ -32,7 +33,8 @@ import Testing
                     disbursements: DisbursementService(database: app), tokens: TokenService(database: app),
                     auditLog: AuditLog(
                         database: app, exportDatabaseURL: api.database.appURL, exportSealWait: .milliseconds(100)),
-                    access: AccessService(database: app, tokens: TokenService(database: app)))
+                    access: AccessService(database: app, tokens: TokenService(database: app)),
+                    people: PeopleService(database: app, tokens: TokenService(database: app)))
                 let calls = try Self.calls(services, state)
                 // Every operation of the table but the public health check has its service call, and no other.
                 #expect(Set(calls.keys) == Set(AuthorizationMatrixTests.allowed.keys).subtracting(["getHealth"]))
@@ -218,6 +220,7 @@ import Testing
         let token = try TokenRequest(subject: "matrix.auditor", role: "auditor", jurisdiction: nil, lifetimeDays: nil)
         let change = try RoleChange(subject: "sun.auditor", role: "assessor", jurisdiction: nil)
         let access = services.access
+        let people = services.people
         return [
             "listAccessRequests": { _ = try await access.requests(status: nil, by: $0) },
             "requestRoleChange": { _ = try await access.requestRoleChange(change, by: $0, idempotencyKey: nil) },
@@ -239,6 +242,14 @@ import Testing
             "getAuditExport": { await (try await auditLog.openExport(.everyDate, by: $0)).close() },
             "createToken": { _ = try await tokens.issue(token, by: $0, idempotencyKey: nil) },
             "revokeToken": { try await tokens.revoke(id: UUID(), by: $0) },
+            "listUsers": { _ = try await people.list(cursor: nil, limit: nil, by: $0) },
+            "createUser": {
+                _ = try await people.create(
+                    try NewPerson(subject: "service.assessor", role: "assessor", jurisdiction: nil), by: $0,
+                    idempotencyKey: nil)
+            },
+            "deactivateUser": { _ = try await people.deactivate(UUID(), reason: "gone", by: $0) },
+            "issueActivationCode": { _ = try await people.newActivationCode(for: UUID(), by: $0, idempotencyKey: nil) },
         ]
     }
 }

@@ -1,3 +1,4 @@
+import EcoFundCore
 import Foundation
 import Testing
 
@@ -29,6 +30,13 @@ import Testing
         // Keys made from a value: every role, request kind and refusal the services give.
         for role in ["finance", "approver", "assessor", "auditor", "admin"] { named.insert("role_\(role)") }
         for kind in ["token", "role", "person"] { named.insert("request_kind_\(kind)") }
+        for status in RunStatus.allCases {
+            named.insert("run_status_\(status.rawValue)")
+        }
+        for done in ["proposed", "approved", "rejected", "posted", "paid"] { named.insert("run_done_\(done)") }
+        for done in ["recorded", "reversed"] { named.insert("contrib_done_\(done)") }
+        for kind in JournalEntry.Kind.allCases { named.insert("entry_kind_\(kind.rawValue)") }
+        for factor in AllocationRule.FactorKey.allCases { named.insert("factor_\(factor.rawValue)") }
         for kind in [
             "invalid-amount", "amount-too-large", "invalid-date", "invalid-value", "unknown-reference", "missing-field",
             "wrong-credentials", "wrong-code", "unknown-activation-code", "wrong-current-password", "no-session",
@@ -37,6 +45,13 @@ import Testing
         ] { named.insert("error_\(kind)") }
         #expect(named.count > 100)
         #expect(named.subtracting(keys).sorted() == [], "named but in neither catalog")
+    }
+
+    /// A recipient's amount explained in words from a derivation, exact shares as rounded percentages.
+    @Test func explanationsSayEachStepInThePagesLanguage() {
+        #expect(Explanation.percent(Exact(3, 8)) == "37.50%")
+        #expect(Explanation.percent(Exact(1, 3)) == "33.33%")
+        #expect(Explanation.percent(Exact(2, 3)) == "66.67%")
     }
 
     @Test func amountsReadAsYuanWithSeparators() {

@@ -67,6 +67,20 @@ public struct TestDatabase: Sendable {
         try await Database.withPool(ownerURL, connectionsMax: 4, logger: Self.logger, body)
     }
 
+    /// The number of rows of `table` (with any `WHERE` written after it), counted by the owner.
+    public func count(_ table: String) async throws -> Int {
+        try await withOwner { owner in
+            try await owner.read { connection in
+                var count = 0
+                for try await n in try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: owner.logger
+                )
+                .decode(Int.self) { count = n }
+                return count
+            }
+        }
+    }
+
     /// A caller of the services with `role`, a user of this database (made by the owner through a token, as the
     /// command line makes the first admin: the service role makes people who can move money only when approved).
     /// Sealer rounds, signed with the Ed25519 key of raw bytes `keyBytes`, until every committed event is in the log (a round seals only

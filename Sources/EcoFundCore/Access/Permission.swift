@@ -90,10 +90,13 @@ extension Principal {
     }
 
     /// Demands that a `finance` caller acts for `jurisdiction`; other roles pass.
-    public func requireActsFor(_ jurisdiction: String, to action: String) throws(AuthorizationError) {
+    public func requireActsFor(_ jurisdiction: String, to action: String, at pointer: String? = nil)
+        throws(AuthorizationError)
+    {
         if role == .finance, self.jurisdiction != jurisdiction {
             throw AuthorizationError(
-                "a finance official of \(self.jurisdiction ?? "no jurisdiction") may not \(action) for \(jurisdiction)")
+                "a finance official of \(self.jurisdiction ?? "no jurisdiction") may not \(action) for \(jurisdiction)",
+                at: pointer)
         }
     }
 }

@@ -15,7 +15,7 @@ public struct CommitmentService: Sendable {
         async throws -> Keyed<Commitment>
     {
         try principal.authorize(.recordCommitments)
-        try principal.requireActsFor(request.contributor, to: "record a commitment")
+        try principal.requireActsFor(request.contributor, to: "record a commitment", at: "/contributor")
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "createCommitment", request: request, principal: principal,

@@ -24,7 +24,7 @@ public struct LedgerService: Sendable {
         _ request: ContributionRequest, by principal: Principal, idempotencyKey: IdempotencyKey
     ) async throws -> Keyed<Contribution> {
         try principal.authorize(.recordContributions)
-        try principal.requireActsFor(request.contributor, to: "record a contribution")
+        try principal.requireActsFor(request.contributor, to: "record a contribution", at: "/contributor")
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "recordContribution", request: request, principal: principal,
