@@ -2,11 +2,13 @@
 # Benchmarks on a release build: measured figures next to their targets and baselines measured in the same run,
 # written to BENCHMARKS.md with the machine, date and commit. Speed is measured here, never in timed unit tests.
 #
-# Usage: Scripts/bench.sh [allocator] [service] [export] [all]
+# Usage: Scripts/bench.sh [allocator] [service] [export] [console] [all]
 #   allocator  the allocator: 10,000 recipients, 5 factors, one tranche (median < 50 ms)
 #   service    the service against raw SQL (pgbench) at 1, 8 and 32 clients, and reads (Scripts/bench/service.sh)
 #   export     the audit export of a million entries, verify, proofs at a million leaves (Scripts/bench/export.sh;
 #              about five minutes more)
+#   console    every console page on the demo books plus a million contributions (Scripts/bench/console.sh;
+#              median < 50 ms each, p99 reported)
 # With no argument: allocator and service. Each section replaces its own part of BENCHMARKS.md.
 # BENCH_DEBUG=1 uses a debug build, for checking the scripts only.
 set -euo pipefail
@@ -15,9 +17,9 @@ cd "$ROOT"
 
 sections=("$@")
 [ ${#sections[@]} -eq 0 ] && sections=(allocator service)
-[ "${sections[*]}" = all ] && sections=(allocator service export)
+[ "${sections[*]}" = all ] && sections=(allocator service export console)
 for section in "${sections[@]}"; do
-    case $section in allocator | service | export) ;; *) die "unknown section $section (allocator, service, export, all)" ;; esac
+    case $section in allocator | service | export | console) ;; *) die "unknown section $section (allocator, service, export, console, all)" ;; esac
 done
 
 ensure_packages time wrk
@@ -60,6 +62,7 @@ for section in "${sections[@]}"; do
         ;;
     service) source "$ROOT/Scripts/bench/service.sh" ;;
     export) source "$ROOT/Scripts/bench/export.sh" ;;
+    console) source "$ROOT/Scripts/bench/console.sh" ;;
     esac
     # Replace this section of BENCHMARKS.md (or add it), stamped with when, where and what it measured.
     python3 - "$section" "$work/$section.md" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
@@ -70,7 +73,7 @@ path = pathlib.Path("BENCHMARKS.md")
 text = path.read_text() if path.exists() else ""
 if not text.startswith("# Benchmarks"):
     text = ("# Benchmarks\n\nWritten by `Scripts/bench.sh` on a release build; each section by its own run. Reproduce "
-            "with `Scripts/bench.sh all` (or name the sections: allocator, service, export).\n")
+            "with `Scripts/bench.sh all` (or name the sections: allocator, service, export, console).\n")
 block = (f"<!-- section:{section} -->\n## {section}\n\n- measured {date} at commit {commit}\n- machine: {machine}\n\n"
          f"{body.rstrip()}\n<!-- /section:{section} -->")
 pattern = re.compile(rf"<!-- section:{section} -->.*?<!-- /section:{section} -->", re.S)

@@ -28,3 +28,18 @@ import Testing
         #expect(CalendarDate(utcDayOf: Date(timeIntervalSince1970: 1_742_052_600)).description == "2025-03-15")
     }
 }
+
+@Suite struct CalendarDayCountTests {
+    /// `daysSinceEpoch` is the inverse of the civil-from-days conversion, across leap days and centuries.
+    @Test func daysSinceEpochRoundTrips() throws {
+        #expect(try CalendarDate(parsing: "2000-01-01", at: "").daysSinceEpoch == 10_957)
+        #expect(try CalendarDate(parsing: "2024-02-29", at: "").daysSinceEpoch == 19_782)
+        let start = try CalendarDate(parsing: "2000-01-01", at: "")
+        let end = try CalendarDate(parsing: "2100-12-31", at: "")
+        #expect(start.days(to: end) == 36_889)
+        for days in stride(from: Int64(10_957), through: 47_846, by: 37) {
+            let date = CalendarDate(utcDayOf: Date(timeIntervalSince1970: TimeInterval(days * 86_400)))
+            #expect(date.daysSinceEpoch == days, "\(date)")
+        }
+    }
+}

@@ -49,3 +49,19 @@ struct CivilDay {
         year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
     }
 }
+
+extension CalendarDate {
+    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`), the inverse of ``CivilDay``.
+    public var daysSinceEpoch: Int64 {
+        let year = Int64(month <= 2 ? self.year - 1 : self.year)
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400
+        let monthIndex = Int64(month > 2 ? month - 3 : month + 9)
+        let dayOfYear = (153 * monthIndex + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Calendar days from `self` to `later` (negative when `later` is earlier).
+    public func days(to later: CalendarDate) -> Int64 { later.daysSinceEpoch - daysSinceEpoch }
+}

@@ -47,26 +47,49 @@ enum ContributionRepository {
     }
 
     /// A page of contributions, newest entry first, after the entry id in `cursor`.
+    ///
+    /// Only the filters given are in the SQL, dates bound as dates. A date range of at most
+    /// ``boundedRangeDaysMax`` days is read from the (value date, entry id) index and sorted: walking entry ids
+    /// backwards would read every newer contribution before reaching an old month. A wider range, or none, walks
+    /// the entry ids, where most of what is read is kept.
     static func list(_ filter: ContributionFilter, on connection: PostgresConnection, logger: Logger)
         async throws -> [Contribution]
     {
         var bindings = PostgresBindings()
-        bindings.append(filter.contributor)
-        bindings.append(filter.from?.description)
-        bindings.append(filter.to?.description)
-        bindings.append(filter.afterEntryID)
+        var conditions: [String] = []
+        func bind(_ condition: (String) -> String, _ value: some PostgresNonThrowingEncodable & Sendable) {
+            bindings.append(value)
+            conditions.append(condition("$\(bindings.count)"))
+        }
+        if let contributor = filter.contributor { bind({ "c.contributor = \($0)" }, contributor) }
+        if let from = filter.from { bind({ "c.value_date >= \($0)" }, from) }
+        if let to = filter.to { bind({ "c.value_date <= \($0)" }, to) }
+        if let after = filter.afterEntryID { bind({ "c.entry_id < \($0)" }, after) }
         bindings.append(filter.limit + 1)
+        let limit = "$\(bindings.count)"
+        let bounded =
+            filter.from.flatMap { from in filter.to.map { to in from.days(to: to) } }.map {
+                $0 <= boundedRangeDaysMax
+            } ?? false
+        // `entry_id + 0` is not an ordered path, so the planner reads the bounded range and sorts what it found.
+        let order = bounded ? "c.entry_id + 0 DESC" : "c.entry_id DESC"
         let sql =
-            selectColumns + """
-                 WHERE ($1::text IS NULL OR c.contributor = $1)
-                   AND ($2::date IS NULL OR c.value_date >= $2::date)
-                   AND ($3::date IS NULL OR c.value_date <= $3::date)
-                   AND ($4::bigint IS NULL OR c.entry_id < $4)
-                 ORDER BY c.entry_id DESC
-                 LIMIT $5
-                """
+            selectColumns + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY \(order) LIMIT \(limit)"
         return try await decode(
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+    }
+
+    /// The widest date range read by its index and sorted rather than walked: a year and a bit.
+    static let boundedRangeDaysMax = 400
+
+    /// Contributors' yearly totals that differ from their contributions, as `contributions:{code} {year}`.
+    static func mismatchedYearTotals(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var found: [String] = []
+        let rows = try await connection.query(
+            "SELECT contributor, fiscal_year FROM contribution_year_totals_mismatched()", logger: logger)
+        for try await (code, year) in rows.decode((String, Int).self) { found.append("contributions:\(code) \(year)") }
+        return found
     }
 
     static func insertReversal(
