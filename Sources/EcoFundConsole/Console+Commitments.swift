@@ -14,7 +14,7 @@ extension Console {
     func commitmentsPage(_ visit: Visit) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
         let names = try await placeNames(principal)
-        let asked = visit.request.uri.queryParameters["year"].map(String.init)
+        let asked = visit.query.optional("year")
         let all = try await commitments.list(fiscalYear: nil, contributor: nil, by: principal)
         let years = Set(all.map(\.fiscalYear)).sorted(by: >)
         // The year asked for, else the newest year with a pledge, else this year in Beijing.

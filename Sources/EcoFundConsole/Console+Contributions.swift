@@ -37,10 +37,7 @@ extension Console {
 
     func contributions(_ visit: Visit) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
-        let query = visit.request.uri.queryParameters
-        func value(_ name: String) -> String? {
-            query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ name: String) -> String? { visit.query.optional(name) }
         let places = try await jurisdictions.list(by: principal)
         let names = Dictionary(uniqueKeysWithValues: places.map { ($0.code, $0) })
         var errors: [String: String] = [:]
@@ -178,7 +175,7 @@ extension Console {
                 "entry": "\(reversal.entryID)",
             ]
         }
-        if let done = visit.request.uri.queryParameters["done"], ["recorded", "reversed"].contains(done) {
+        if let done = visit.query.optional("done"), ["recorded", "reversed"].contains(done) {
             data["done"] = visit.text("contrib_done_\(done)")
         }
         return views.page(

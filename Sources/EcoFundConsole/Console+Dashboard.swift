@@ -8,7 +8,14 @@ import Hummingbird
 extension Console {
     func dashboard(_ visit: Visit) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
-        let year = Format.beijingDate(Date()).year
+        // This fiscal year in Beijing, or the newest with pledges while this one has none yet (in January, say);
+        // `?year=` shows another, and the years with pledges are offered as links.
+        let pledgeYears = Set(
+            try await commitments.list(fiscalYear: nil, contributor: nil, by: principal).map(\.fiscalYear))
+        let thisYear = Format.beijingDate(Date()).year
+        let asked = visit.query.optional("year").flatMap { Int($0) }
+            .flatMap { CalendarDate.yearRange.contains($0) ? $0 : nil }
+        let year = asked ?? (pledgeYears.contains(thisYear) ? thisYear : pledgeYears.max() ?? thisYear)
         let overview = try await self.overview.overview(fiscalYear: year, by: principal)
         let places = Dictionary(
             uniqueKeysWithValues: try await jurisdictions.list(by: principal).map { ($0.code, $0) })
@@ -27,6 +34,7 @@ extension Console {
         var data: [String: Any] = [
             "figures": figures,
             "year": "\(year)",
+            "years": Set(pledgeYears).union([thisYear]).sorted(by: >).map { ["year": "\($0)", "current": $0 == year] },
             "pledges": Charts.pledges(overview.contributors, places: places, visit: visit),
             "tileMap": Charts.tileMap(overview.grants, places: places, visit: visit),
             "unsealed": "\(overview.unsealedEvents)",

@@ -36,7 +36,7 @@ extension Console {
 
     func runs(_ visit: Visit) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
-        let asked = visit.request.uri.queryParameters["status"].map(String.init) ?? ""
+        let asked = visit.query["status"]
         let status = RunStatus(rawValue: asked)
         let runs = try await disbursements.runs(status: status, limit: 100, by: principal)
         let tabs: [[String: Any]] =
@@ -98,10 +98,9 @@ extension Console {
         guard principal.may(.previewAllocations) else {
             throw PageOutcome.refused(status: .forbidden, messageKey: "error_forbidden", detail: nil)
         }
-        let query = visit.request.uri.queryParameters
         var input = given ?? [:]
         if given == nil {
-            for name in ["rule", "pool", "valueDate"] { input[name] = query[Substring(name)].map(String.init) }
+            for name in ["rule", "pool", "valueDate"] { input[name] = visit.query.fields[name] }
         }
         let rules = try await disbursements.latestRules(by: principal)
         let chosen = input["rule"].flatMap { $0.isEmpty ? nil : $0 }
@@ -136,18 +135,11 @@ extension Console {
                         "pool": Format.money(allocation.pool), "allocated": Format.money(allocation.allocated),
                         "available": Format.money(fen: snapshot.inputs.availableFen),
                         "period": snapshot.period ?? "", "hasPeriod": snapshot.period != nil,
-                        "short": allocation.allocated.fen > snapshot.inputs.availableFen,
-                        "shortMessage": visit.text(
-                            "run_fund_short",
-                            [
-                                "needed": Format.money(allocation.allocated),
-                                "available": Format.money(fen: max(snapshot.inputs.availableFen, 0)),
-                            ]),
                         "tranches": trancheRows(allocation, visit),
                         "rows": allocationRows(allocation, payments: [], names, visit),
                     ] as [String: Any]
             } catch {
-                errors = try proposalErrors(error, visit)
+                errors = try await proposalErrors(error, visit, pool: input["pool"])
             }
         }
         for (field, message) in errors { data["\(field)Error"] = message }
@@ -176,17 +168,30 @@ extension Console {
                 idempotencyKey: key)
             return Views.redirect("/runs/\(run.value.id.text)?done=proposed")
         } catch {
-            return try await runPreview(visit, input: form.fields, errors: try proposalErrors(error, visit))
+            return try await runPreview(
+                visit, input: form.fields, errors: try await proposalErrors(error, visit, pool: form["pool"]))
         }
     }
 
-    /// A refused preview or proposal as messages beside the form's fields: what is wrong with the rule itself (an
-    /// unknown code, a rule that cannot allocate from today's inputs) is said beside the rule.
-    func proposalErrors(_ error: any Error, _ visit: Visit) throws -> [String: String] {
+    /// A refused preview or proposal as messages beside the form's fields: a pool the fund cannot cover is said
+    /// beside the pool with both amounts; what is wrong with the rule itself (an unknown code, a rule that cannot
+    /// allocate from today's inputs) beside the rule.
+    func proposalErrors(_ error: any Error, _ visit: Visit, pool typed: String?) async throws -> [String: String] {
         if let error = error as? StoreError, error.code == .notFound {
             return ["rule": visit.text("error_rule_not-found")]
         }
         if let error = error as? AllocationError {
+            if error.pointer == "/pool", let principal = visit.principal {
+                let available = try await disbursements.uncommitted(by: principal)
+                let pool = typed.flatMap {
+                    try? Money.positive(parsing: $0.trimmingCharacters(in: .whitespaces), at: "")
+                }
+                return [
+                    "pool": visit.text(
+                        pool == nil ? "run_rule_pool_short" : "run_fund_short",
+                        ["needed": pool.map(Format.money) ?? "", "available": Format.money(max(available, .zero))])
+                ]
+            }
             return [
                 "rule": visit.text("error_allocation-infeasible") + (visit.language == .en ? " \(error.detail)" : "")
             ]
@@ -241,12 +246,12 @@ extension Console {
                 data["mayPost"] = run.status == .approved
             }
         }
-        if run.status == .proposed, run.allocated > available {
+        if run.status == .proposed, run.allocated > available, notice == nil {
             data["short"] = visit.text(
                 "run_fund_short",
                 ["needed": Format.money(run.allocated), "available": Format.money(max(available, .zero))])
         }
-        if let done = visit.request.uri.queryParameters["done"],
+        if let done = visit.query.optional("done"),
             ["proposed", "approved", "rejected", "posted", "paid"].contains(done)
         {
             data["done"] = visit.text("run_done_\(done)")

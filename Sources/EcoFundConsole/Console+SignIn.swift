@@ -59,7 +59,7 @@ extension Console {
     func registerActivation(on router: Router<BasicRequestContext>) {
         router.get("activate") { request, context in
             try await self.page(request, context, signedIn: false) { visit in
-                self.activatePage(visit, code: request.uri.queryParameters["code"].map(String.init) ?? "", error: nil)
+                self.activatePage(visit, code: visit.query["code"], error: nil)
             }
         }
         router.post("activate") { request, context in
@@ -150,7 +150,7 @@ extension Console {
             }
         }
         if let notice { data["notice"] = notice }
-        if visit.request.uri.queryParameters["changed"] != nil { data["notice"] = visit.text("password_changed") }
+        if visit.query.fields["changed"] != nil { data["notice"] = visit.text("password_changed") }
         return views.page("sign-in", title: visit.text("signin_title"), visit: visit, data: data, status: status)
     }
 

@@ -66,6 +66,10 @@ struct Visit: Sendable {
     /// The session id from the cookie, when there is one.
     let sessionID: String?
     let session: SessionService.Session?
+    /// The query, decoded as the form a browser sent it (`+` is a space); nil when a name came twice.
+    let parsedQuery: Form?
+
+    var query: Form { parsedQuery ?? Form(fields: [:]) }
 
     var principal: Principal? { session?.stage == .complete ? session?.principal : nil }
 
@@ -98,6 +102,9 @@ extension Console {
                 }
             }
             if request.method == .post { try checkOrigin(request, visit) }
+            guard visit.parsedQuery != nil else {
+                throw PageOutcome.refused(status: .badRequest, messageKey: "error_form_malformed", detail: nil)
+            }
             return try await body(visit)
         } catch let outcome as PageOutcome {
             return render(outcome, visit)
@@ -120,7 +127,8 @@ extension Console {
         let id = request.cookies[Self.sessionCookie]?.value
         let session = try await id.asyncMap { try await sessions.session($0) } ?? nil
         return Visit(
-            request: request, language: language, catalog: Catalog.of(language), sessionID: id, session: session)
+            request: request, language: language, catalog: Catalog.of(language), sessionID: id, session: session,
+            parsedQuery: try? Form(parsing: request.uri.query ?? ""))
     }
 
     /// Every POST comes from a page of this server: its `Origin` is this host (a form of another site is refused).

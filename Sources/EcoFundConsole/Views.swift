@@ -34,6 +34,18 @@ struct Views: Sendable {
         .cacheControl: "no-store",
     ]
 
+    /// Where the language switch returns to: this page for a GET, else the page of this site the form was on.
+    static func back(_ request: Request) -> String {
+        if request.method == .get {
+            return request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+        }
+        guard let referer = request.headers[.referer].flatMap(URLComponents.init(string:)),
+            referer.host == request.head.authority?.split(separator: ":").first.map(String.init),
+            !referer.path.isEmpty
+        else { return "/" }
+        return referer.path + (referer.query.map { "?\($0)" } ?? "")
+    }
+
     static func redirect(_ path: String) -> Response {
         var headers = Self.headers
         headers[.location] = path
@@ -56,9 +68,8 @@ struct Views: Sendable {
             "switchTo": visit.language == .zh ? "en" : "zh",
             "switchLabel": visit.language == .zh ? "English" : "简体中文",
             // Back to this very page after the switch, its query too (a filtered list, a preview); a page that
-            // answered a POST is reached again by its address, which shows its form afresh.
-            "back": (path + (visit.request.method == .get ? visit.request.uri.query.map { "?\($0)" } ?? "" : ""))
-                .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+            // answered a POST goes back to the page the form was on.
+            "back": Self.back(visit.request).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
         ]
         if let session = visit.session {
             frame["signedIn"] = [

@@ -7,6 +7,7 @@ Environment: CONSOLE_URL, ACTIVATION_CODES (a file of "subject role code" lines)
 """
 
 import os
+import re
 import sys
 import time
 import urllib.parse
@@ -130,9 +131,64 @@ def both_languages(driver, name):
     language(driver, "zh")
 
 
+HOSTILE = "<script>alert('x')</script>\"'; DROP TABLE contributions; --"
+SERVER_FAULT = "服务器出了问题"
+
+
+def set_value(driver, field, value):
+    """Sets a field as a hostile client would: past its maxlength, control characters included."""
+    driver.execute_script(
+        "if (arguments[0].type === 'date') arguments[0].type = 'text'; arguments[0].value = arguments[1];",
+        driver.find_element(By.ID, field), value)
+
+
+def walk(driver, path, form, field, values, error=True, valid=None):
+    """Submits the form at `path` with each bad value in `field` (and good ones in `valid`'s fields): never a server
+    fault, never a script run, the message beside the field in Chinese, and what was typed still there."""
+    for value in values:
+        driver.get(f"{BASE}{path}")
+        for other, good in (valid or {}).items():
+            if other != field:
+                set_value(driver, other, good)
+        dated = driver.find_element(By.ID, field).get_attribute("type") == "date"
+        set_value(driver, field, value)
+        click(driver, f"{form} button[type=submit]")
+        what = f"{path} {field}={value[:24]!r}"
+        check(SERVER_FAULT not in driver.page_source, f"{what}: no server fault")
+        check(not driver.execute_script("return window.__pwned === true"), f"{what}: nothing ran")
+        if error:
+            message = driver.find_elements(By.ID, f"{field}-error")
+            check(message and re.search(r"[\u4e00-\u9fff]", message[0].text),
+                  f"{what}: the message is beside the field, in Chinese")
+            kept = driver.find_elements(By.ID, field)
+            # HTML cannot carry control characters back in a field's value; everything else comes back as typed.
+            # A date input shows only a real date, as the browser's own picker would send.
+            if not re.search(r"[\x00-\x1f]", value) and not dated:
+                check(kept and kept[0].get_attribute("value") == value, f"{what}: the input is kept")
+
+
+def hostile_walk(driver):
+    """Every form of the finance official's, with empty, too long, wrong-format and hostile values."""
+    form = "form[action='/contributions'][method=post]"
+    good = {"amount": "100.00", "reference": "BJ-WALK-1", "valueDate": "2026-03-01", "memo": ""}
+    walk(driver, "/contributions/new", form, "amount",
+         ["", "12,34", "1.234", "-5", "9" * 40, "１２３", HOSTILE], valid=good)
+    walk(driver, "/contributions/new", form, "reference", ["", "   ", "x" * 101, "a\u0007b"], valid=good)
+    walk(driver, "/contributions/new", form, "valueDate", ["", "2025-02-30", "30/09/2025", "1999-12-31", HOSTILE],
+         valid=good)
+    walk(driver, "/contributions/new", form, "memo", ["m" * 501, "a\u0007b"], valid=good)
+    walk(driver, "/contributions", "form.filters", "from", ["2025-13-01", HOSTILE])
+    walk(driver, "/runs/new", "form[action='/runs/new']", "pool", ["abc", "0", "-1.00", "9" * 40, "1 000", HOSTILE])
+    walk(driver, "/runs/new", "form[action='/runs/new']", "valueDate", ["2025-02-30", HOSTILE])
+    driver.get(f"{BASE}/contributions")
+    check("DROP TABLE" not in driver.find_element(By.TAG_NAME, "main").text,
+          "no hostile value was recorded as a contribution")
+
+
 def finance_journey(driver):
     """The finance official reads a contribution whole, reverses one behind a confirm step, reads the commitments,
     previews the annual rule and proposes a run, which they may not decide themselves."""
+    hostile_walk(driver)
     driver.get(f"{BASE}/contributions?contributor=beijing")
     click(driver, "tbody tr a[href^='/contributions/']")
     check(driver.find_elements(By.CSS_SELECTOR, "main table tbody tr") and "contribution.recorded" in driver.page_source,
@@ -145,6 +201,8 @@ def finance_journey(driver):
     submit(driver)
     check(driver.find_elements(By.ID, "reason-error"), "a reversal without a reason is refused beside the field")
     shoot(driver, "reverse-error.zh")
+    reverse = urllib.parse.urlparse(driver.current_url).path
+    walk(driver, reverse, "main form", "reason", ["   ", "r" * 501, "a\u0007b"])
     fill(driver, "reason", "银行退回：重复入账")
     submit(driver)
     check(driver.find_elements(By.CSS_SELECTOR, ".notice.warn"), "a reversal asks to be confirmed first")
@@ -184,6 +242,18 @@ def finance_journey(driver):
           "the proposer is told why they may not approve, with no button to try")
     RUN["url"] = driver.current_url.split("?")[0]
     both_languages(driver, "run-proposed")
+    # A pool bigger than the fund: said beside the pool, with what it needs and what is available.
+    driver.get(f"{BASE}/runs/new?rule=jjj-annual&pool=900000000.00")
+    short = driver.find_elements(By.ID, "pool-error")
+    check(short and "¥900,000,000.00" in short[0].text and short[0].text.count("¥") == 2,
+          "a preview the fund cannot cover says so beside the pool, with what it needs and what is available")
+    shoot(driver, "run-preview-short.zh")
+    # A second run for all that is available now: it fits today, but not once the first run is approved.
+    available = re.search(r"¥([\d,]+\.\d\d)", short[0].text.split("¥900,000,000.00")[-1]).group(1)
+    driver.get(f"{BASE}/runs/new?rule=jjj-annual&pool={available.replace(',', '')}")
+    click(driver, "form[action='/runs'] button")
+    check("/runs/" in driver.current_url, f"a run of everything available (¥{available}) is proposed")
+    RUN["short"] = driver.current_url.split("?")[0]
     sign_out(driver)
 
 
@@ -229,6 +299,18 @@ def approver_journey(driver):
     click(driver, "form.payment button")
     check("ICBC-20261202-0001" in driver.page_source, "the payment is confirmed with its bank reference")
     both_languages(driver, "run-posted")
+    driver.get(RUN["short"])
+    click(driver, "form[action$='/approve'] button")
+    refused = [n.text for n in driver.find_elements(By.CSS_SELECTOR, ".notice.error") if "基金不足" in n.text]
+    check(refused and refused[0].count("¥") == 2 and "已提议" in driver.find_element(By.CSS_SELECTOR, ".status").text,
+          "approving a run the fund cannot cover is refused in words, with both amounts; the run stays proposed")
+    shoot(driver, "run-fund-short.zh")
+    click(driver, "form[action$='/reject'] button")
+    check(driver.find_elements(By.ID, "reason-error"), "a rejection without a reason is refused beside the field")
+    fill(driver, "reason", "资金不足，请按可用余额重新提议")
+    click(driver, "form[action$='/reject'] button")
+    check("已驳回" in driver.find_element(By.CSS_SELECTOR, ".status").text and "资金不足" in driver.page_source,
+          "the approver rejects it with a reason, kept in its history")
     driver.get(f"{BASE}/runs?status=posted")
     check(driver.find_elements(By.CSS_SELECTOR, "tbody tr"), "the runs list shows posted runs")
     both_languages(driver, "runs")
