@@ -13,6 +13,7 @@
 # BENCH_DEBUG=1 uses a debug build, for checking the scripts only.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/bench/books.sh"
 cd "$ROOT"
 
 sections=("$@")

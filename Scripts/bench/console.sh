@@ -7,18 +7,7 @@
 # BENCH_CONTRIBUTIONS shrinks it.
 
 contributions=${BENCH_CONTRIBUTIONS:-1000000}
-dir="$work/console"
-mkdir -p "$dir"
-chmod 755 "$dir"
-port=$(free_port)
-say "console: a throwaway PostgreSQL on 127.0.0.1:$port"
-pg_start "$dir/pg" "$port"
-psql_owner() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
-psql_owner -d postgres -c "CREATE DATABASE bench"
-export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/bench"
-export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/bench"
-"$binary" migrate >/dev/null
-"$binary" seed-demo >/dev/null
+bench_books console
 
 say "console: loading $contributions contributions with their journal entries"
 psql_owner -d bench <<SQL
@@ -28,36 +17,14 @@ INSERT INTO journal_entries (kind, value_date, memo, recorded_by, tx_id)
 SELECT 'contribution', date '2024-01-01' + (g::bigint * 730 / $contributions)::integer, 'contribution BENCH-' || g,
        'bench', txid_current()
   FROM generate_series(1, $contributions) g;
-INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen)
-SELECT e.id, s.line_no,
-       CASE WHEN s.line_no = 1 THEN 'fund:cash'
-            WHEN e.id % 3 = 0 THEN 'contributions:tianjin' ELSE 'contributions:beijing' END,
-       CASE WHEN s.line_no = 1 THEN 'debit' ELSE 'credit' END,
-       100000 + (e.id * 7919) % 100000000
-  FROM journal_entries e CROSS JOIN (VALUES (1), (2)) s (line_no)
- WHERE e.recorded_by = 'bench';
+\i $ROOT/Scripts/bench/lines.sql
 INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
 SELECT gen_random_uuid(), CASE WHEN e.id % 3 = 0 THEN 'tianjin' ELSE 'beijing' END,
        100000 + (e.id * 7919) % 100000000, e.value_date, 'BENCH-' || e.id, '', e.id,
        (SELECT id FROM users WHERE subject = 'demo-seed')
   FROM journal_entries e
  WHERE e.recorded_by = 'bench';
-UPDATE account_balances b
-   SET debit_fen = t.debit, credit_fen = t.credit,
-       balance_fen = CASE WHEN a.type IN ('asset', 'expense') THEN t.debit - t.credit ELSE t.credit - t.debit END
-  FROM accounts a,
-       (SELECT account_code,
-               coalesce(sum(amount_fen) FILTER (WHERE side = 'debit'), 0) AS debit,
-               coalesce(sum(amount_fen) FILTER (WHERE side = 'credit'), 0) AS credit
-          FROM journal_lines GROUP BY account_code) t
- WHERE a.code = b.account_code AND t.account_code = b.account_code;
-UPDATE journal_entry_counts c SET entries = (SELECT count(*) FROM journal_entries e WHERE e.kind = c.kind);
-DELETE FROM contribution_year_totals;
-INSERT INTO contribution_year_totals (contributor, fiscal_year, received_fen)
-SELECT c.contributor, extract(year FROM c.value_date)::integer, sum(c.amount_fen)
-  FROM contributions c
- WHERE NOT EXISTS (SELECT 1 FROM contribution_reversals r WHERE r.contribution_id = c.id)
- GROUP BY 1, 2;
+\i $ROOT/Scripts/bench/recompute.sql
 INSERT INTO audit_events (type, actor, payload, tx_id)
 VALUES ('bench.loaded', 'bench', '{"contributions": $contributions}', txid_current());
 COMMIT;

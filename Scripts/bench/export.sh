@@ -6,18 +6,7 @@
 
 entries=${BENCH_ENTRIES:-1000000}
 leaves=${BENCH_LEAVES:-1000000}
-dir="$work/export"
-mkdir -p "$dir"
-chmod 755 "$dir"
-port=$(free_port)
-say "starting a throwaway PostgreSQL on 127.0.0.1:$port (durability on)"
-pg_start "$dir/pg" "$port"
-psql_owner() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
-psql_owner -d postgres -c "CREATE DATABASE bench"
-export DATABASE_MIGRATION_URL="postgres://postgres@127.0.0.1:$port/bench"
-export DATABASE_URL="postgres://ecofund_app@127.0.0.1:$port/bench"
-"$binary" migrate >/dev/null
-"$binary" seed-demo >/dev/null
+bench_books export
 
 say "loading $entries journal entries (bulk SQL: triggers off for the load, balances recomputed after)"
 psql_owner -d bench <<SQL
@@ -26,24 +15,8 @@ SET LOCAL session_replication_role = replica;
 INSERT INTO journal_entries (kind, value_date, memo, recorded_by, tx_id)
 SELECT 'contribution', date '2024-01-01' + (g % 700), 'bench contribution ' || g, 'bench', txid_current()
   FROM generate_series(1, $entries) g;
-INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen)
-SELECT e.id, s.line_no,
-       CASE WHEN s.line_no = 1 THEN 'fund:cash'
-            WHEN e.id % 3 = 0 THEN 'contributions:tianjin' ELSE 'contributions:beijing' END,
-       CASE WHEN s.line_no = 1 THEN 'debit' ELSE 'credit' END,
-       100000 + (e.id * 7919) % 100000000
-  FROM journal_entries e CROSS JOIN (VALUES (1), (2)) s (line_no)
- WHERE e.recorded_by = 'bench';
-UPDATE account_balances b
-   SET debit_fen = t.debit, credit_fen = t.credit,
-       balance_fen = CASE WHEN a.type IN ('asset', 'expense') THEN t.debit - t.credit ELSE t.credit - t.debit END
-  FROM accounts a,
-       (SELECT account_code,
-               coalesce(sum(amount_fen) FILTER (WHERE side = 'debit'), 0) AS debit,
-               coalesce(sum(amount_fen) FILTER (WHERE side = 'credit'), 0) AS credit
-          FROM journal_lines GROUP BY account_code) t
- WHERE a.code = b.account_code AND t.account_code = b.account_code;
-UPDATE journal_entry_counts c SET entries = (SELECT count(*) FROM journal_entries e WHERE e.kind = c.kind);
+\i $ROOT/Scripts/bench/lines.sql
+\i $ROOT/Scripts/bench/recompute.sql
 INSERT INTO audit_events (type, actor, payload, tx_id)
 VALUES ('bench.loaded', 'bench', '{"entries": $entries}', txid_current());
 COMMIT;
