@@ -120,7 +120,8 @@ extension Console {
         for (field, message) in errors { data["\(field)Error"] = message }
         data["hasErrors"] = !errors.isEmpty
         return views.page(
-            "contribution-new", title: visit.text("contrib_new_title"), visit: visit, data: data, status: status)
+            "contribution-new", title: visit.text("contrib_new_title"), visit: visit, data: data, status: status,
+            address: "/contributions/new")
     }
 
     func recordContribution(_ visit: Visit) async throws -> Response {
@@ -224,7 +225,7 @@ extension Console {
         for (field, message) in errors { data["\(field)Error"] = message }
         return views.page(
             "contribution-reverse", title: visit.text("reverse_title"), visit: visit, data: data, status: status,
-            current: "/contributions")
+            current: "/contributions", address: "/contributions/\(contribution.id.text)/reverse")
     }
 
     /// The first POST checks the reason and date and asks to confirm; the second, with `confirm`, reverses.

@@ -13,6 +13,13 @@ extension Console {
         router.post("people") { request, context in
             try await self.page(request, context) { visit in try await self.createPerson(visit) }
         }
+        for action in ["deactivate", "activation-code", "second-factor-reset"] {
+            router.post("people/:id/\(action)") { request, context in
+                try await self.page(request, context) { visit in
+                    try await self.managePerson(visit, id: try self.id(context), action: action)
+                }
+            }
+        }
         router.get("access-requests") { request, context in
             try await self.page(request, context) { visit in try await self.requestsPage(visit, issued: nil, error: nil)
             }
@@ -37,7 +44,7 @@ extension Console {
 
     func peoplePage(
         _ visit: Visit, input: [String: String], errors: [String: String], issued: [String: Any]? = nil,
-        status: HTTPResponse.Status = .ok
+        refused: (id: UUID, reason: String, message: String)? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
         let people = try await self.people.list(cursor: nil, limit: PeopleService.page.itemsMax, by: principal)
@@ -51,11 +58,19 @@ extension Console {
                 : person.activated
                     ? "person_active"
                     : person.activationExpiresAt != nil ? "person_waiting_activation" : "person_api_only"
-            return [
-                "subject": person.subject, "role": visit.text("role_\(person.role.rawValue)"),
+            var row: [String: Any] = [
+                "id": person.id.text, "subject": person.subject, "role": visit.text("role_\(person.role.rawValue)"),
                 "jurisdiction": person.jurisdiction.map { Format.place($0, names, visit.language) } ?? "",
                 "state": visit.text(state), "secondFactor": person.secondFactor,
+                // Not for oneself (the service refuses it too), nor for who is deactivated: that is final.
+                "manageable": person.deactivatedAt == nil && person.id != principal.userID,
+                "deactivateKey": UUID().uuidString, "codeKey": UUID().uuidString,
             ]
+            if let refused, refused.id == person.id {
+                row["reason"] = refused.reason
+                row["reasonError"] = refused.message
+            }
+            return row
         }
         let chosenPlace = input["jurisdiction"] ?? ""
         var data: [String: Any] = [
@@ -71,7 +86,8 @@ extension Console {
         ]
         for (field, message) in errors { data["\(field)Error"] = message }
         if let issued { data["issued"] = issued }
-        return views.page("people", title: visit.text("people_title"), visit: visit, data: data, status: status)
+        return views.page(
+            "people", title: visit.text("people_title"), visit: visit, data: data, status: status, address: "/people")
     }
 
     func createPerson(_ visit: Visit) async throws -> Response {
@@ -109,6 +125,48 @@ extension Console {
         }
     }
 
+    /// Deactivates someone (with a reason), gives them a new activation code (for a money-moving role, a request a
+    /// second admin decides), or clears their second factor.
+    func managePerson(_ visit: Visit, id: UUID, action: String) async throws -> Response {
+        guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
+        let form = try await self.form(visit)
+        switch action {
+        case "deactivate":
+            do {
+                let person = try await people.deactivate(id, reason: form["reason"], by: principal)
+                return try await peoplePage(
+                    visit, input: [:], errors: [:],
+                    issued: ["subject": person.subject, "notice": visit.text("people_deactivated")])
+            } catch let error as ValidationError {
+                return try await peoplePage(
+                    visit, input: [:], errors: [:],
+                    refused: (id, form["reason"], visit.catalog.message(kind: error.code.rawValue, pointer: "/reason")),
+                    status: .unprocessableContent)
+            }
+        case "activation-code":
+            let keyed = try await people.newActivationCode(
+                for: id, by: principal, idempotencyKey: try idempotencyKey(form))
+            switch keyed.value {
+            case .issued(let person, let activation):
+                return try await peoplePage(
+                    visit, input: [:], errors: [:],
+                    issued: [
+                        "subject": person.subject, "code": activation.code ?? visit.text("people_code_shown_once"),
+                        "expiresNote": visit.text("people_code_expires", ["at": Format.time(activation.expiresAt)]),
+                        "recoded": true,
+                    ])
+            case .pending(let request):
+                return try await peoplePage(
+                    visit, input: [:], errors: [:], issued: ["subject": request.subject, "pending": true])
+            }
+        default:
+            let person = try await people.resetSecondFactor(of: id, by: principal)
+            return try await peoplePage(
+                visit, input: [:], errors: [:],
+                issued: ["subject": person.subject, "notice": visit.text("people_second_factor_cleared")])
+        }
+    }
+
     func requestsPage(_ visit: Visit, issued: [String: Any]?, error: String?) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
         let pending = try await access.requests(status: .pending, by: principal)
@@ -129,7 +187,9 @@ extension Console {
         ]
         if let issued { data["issued"] = issued }
         if let error { data["error"] = error }
-        return views.page("access-requests", title: visit.text("requests_title"), visit: visit, data: data)
+        return views.page(
+            "access-requests", title: visit.text("requests_title"), visit: visit, data: data,
+            address: "/access-requests")
     }
 
     func decide(_ visit: Visit, id text: String, approve: Bool) async throws -> Response {

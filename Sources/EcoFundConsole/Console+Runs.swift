@@ -146,7 +146,7 @@ extension Console {
         data["hasErrors"] = !errors.isEmpty
         return views.page(
             "run-new", title: visit.text("run_new_title"), visit: visit, data: data,
-            status: errors.isEmpty ? .ok : .unprocessableContent, current: "/runs/new")
+            status: errors.isEmpty ? .ok : .unprocessableContent, current: "/runs/new", address: "/runs/new")
     }
 
     func proposeRun(_ visit: Visit) async throws -> Response {
@@ -260,7 +260,7 @@ extension Console {
         for (field, message) in errors { data["\(field)Error"] = message }
         return views.page(
             "run", title: visit.text("run_title", ["rule": "\(run.rule) v\(run.ruleVersion)"]), visit: visit,
-            data: data, status: status, current: "/runs")
+            data: data, status: status, current: "/runs", address: "/runs/\(run.id.text)")
     }
 
     /// Approve, reject (with a reason), post, or confirm one recipient's payment.

@@ -151,7 +151,8 @@ extension Console {
         }
         if let notice { data["notice"] = notice }
         if visit.query.fields["changed"] != nil { data["notice"] = visit.text("password_changed") }
-        return views.page("sign-in", title: visit.text("signin_title"), visit: visit, data: data, status: status)
+        return views.page(
+            "sign-in", title: visit.text("signin_title"), visit: visit, data: data, status: status, address: "/sign-in")
     }
 
     func codePage(_ visit: Visit, error: SignInError?) -> Response {
@@ -159,7 +160,7 @@ extension Console {
         if let error { data["codeError"] = visit.catalog.message(kind: error.kind, pointer: error.pointer) }
         return views.page(
             "sign-in-code", title: visit.text("code_title"), visit: visit, data: data,
-            status: error == nil ? .ok : .unprocessableContent)
+            status: error == nil ? .ok : .unprocessableContent, address: "/sign-in/code")
     }
 
     func setupPage(_ visit: Visit, error: SignInError?) async throws -> Response {
@@ -171,7 +172,7 @@ extension Console {
         if let error { data["codeError"] = visit.catalog.message(kind: error.kind, pointer: error.pointer) }
         return views.page(
             "sign-in-setup", title: visit.text("setup_title"), visit: visit, data: data,
-            status: error == nil ? .ok : .unprocessableContent)
+            status: error == nil ? .ok : .unprocessableContent, address: "/sign-in/setup")
     }
 
     func activatePage(_ visit: Visit, code: String, error: (any ProblemDescribing)?) -> Response {
@@ -183,7 +184,7 @@ extension Console {
         }
         return views.page(
             "activate", title: visit.text("activate_title"), visit: visit, data: data,
-            status: error == nil ? .ok : .unprocessableContent)
+            status: error == nil ? .ok : .unprocessableContent, address: "/activate")
     }
 
     func passwordPage(_ visit: Visit, error: (any ProblemDescribing)?) -> Response {
@@ -195,7 +196,7 @@ extension Console {
         }
         return views.page(
             "password", title: visit.text("password_title"), visit: visit, data: data,
-            status: error == nil ? .ok : .unprocessableContent)
+            status: error == nil ? .ok : .unprocessableContent, address: "/password")
     }
 
     /// A secret in groups of four, easier to type: `ABCD EFGH …`.

@@ -34,11 +34,13 @@ struct Views: Sendable {
         .cacheControl: "no-store",
     ]
 
-    /// Where the language switch returns to: this page for a GET, else the page of this site the form was on.
-    static func back(_ request: Request) -> String {
+    /// Where the language switch returns to: this page for a GET; after a POST, the address of the page shown (its
+    /// form afresh), else the page of this site the form was on.
+    static func back(_ request: Request, address: String?) -> String {
         if request.method == .get {
             return request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
         }
+        if let address { return address }
         guard let referer = request.headers[.referer].flatMap(URLComponents.init(string:)),
             referer.host == request.head.authority?.split(separator: ":").first.map(String.init),
             !referer.path.isEmpty
@@ -55,7 +57,7 @@ struct Views: Sendable {
     /// A page in the frame.
     func page(
         _ template: String, title: String, visit: Visit, data: [String: Any], status: HTTPResponse.Status = .ok,
-        current: String? = nil
+        current: String? = nil, address: String? = nil
     ) -> Response {
         var context = data
         context["t"] = visit.catalog.texts
@@ -69,7 +71,8 @@ struct Views: Sendable {
             "switchLabel": visit.language == .zh ? "English" : "简体中文",
             // Back to this very page after the switch, its query too (a filtered list, a preview); a page that
             // answered a POST goes back to the page the form was on.
-            "back": Self.back(visit.request).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
+            "back": Self.back(visit.request, address: address).addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics) ?? "/",
         ]
         if let session = visit.session {
             frame["signedIn"] = [

@@ -17,6 +17,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -65,10 +66,11 @@ def shoot(driver, name):
 
 
 def language(driver, lang):
-    """Switches the language as the header's link does: back to the same page, its query kept."""
-    here = urllib.parse.urlparse(driver.current_url)
-    back = (here.path or "/") + (f"?{here.query}" if here.query else "")
-    driver.get(f"{BASE}/language?lang={lang}&back=" + urllib.parse.quote(back, safe=""))
+    """Switches the language with the header's own link, which leads back to the page (or, after a POST, to the
+    page the form was on)."""
+    if driver.find_element(By.TAG_NAME, "html").get_attribute("lang").startswith(lang):
+        return
+    driver.get(driver.find_element(By.CSS_SELECTOR, f"a[href^='/language?lang={lang}']").get_attribute("href"))
 
 
 def fill(driver, field, value):
@@ -77,17 +79,30 @@ def fill(driver, field, value):
     element.send_keys(value)
 
 
+def replaced(page):
+    """A wait condition: the page whose <html> is `page` has been replaced by the next one. Chromium may report a node
+    of the old page as stale or as no longer in the document, depending on how far the navigation got; both mean
+    gone."""
+    def gone(_):
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return gone
+
+
 def submit(driver):
     """Submits the page's main form and waits for the answer to replace the page."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15).until(replaced(page))
 
 
 def sign_out(driver):
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "header form button").click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15).until(replaced(page))
 
 
 def activate(driver, subject):
@@ -116,7 +131,7 @@ def click(driver, selector):
     """Clicks a button and waits for the page it leads to."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15).until(replaced(page))
 
 
 def path(driver):
@@ -321,6 +336,34 @@ def approver_journey(driver):
 
 
 RUN = {}
+KEYS = {}
+
+
+def deactivation_journey(driver):
+    """The second admin deactivates the locked finance official: a reason is needed, and afterwards the person is
+    shown as deactivated with nothing left to manage."""
+    driver.get(f"{BASE}/sign-in")
+    fill(driver, "subject", "zhao.admin")
+    fill(driver, "password", PASSWORD)
+    submit(driver)
+    used = pyotp.TOTP(KEYS["zhao.admin"]).now()
+    while pyotp.TOTP(KEYS["zhao.admin"]).now() == used:
+        time.sleep(1)
+    fill(driver, "code", pyotp.TOTP(KEYS["zhao.admin"]).now())
+    submit(driver)
+    driver.get(f"{BASE}/people")
+    row = [r for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "liu.beijing" in r.text][0]
+    row.find_element(By.TAG_NAME, "summary").click()
+    click(driver, "tbody tr details[open] form[action$='/deactivate'] button")
+    check(driver.find_elements(By.CSS_SELECTOR, "[id$='-error']"), "a deactivation without a reason is refused beside it")
+    shoot(driver, "people-deactivate-error.zh")
+    field = driver.find_element(By.CSS_SELECTOR, "details[open] input[name=reason]")
+    field.send_keys("调离财政岗位")
+    click(driver, "details[open] form[action$='/deactivate'] button")
+    row = [r for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "liu.beijing" in r.text][0]
+    check("已停用" in row.text and not row.find_elements(By.TAG_NAME, "details"),
+          "the finance official is deactivated, with nothing left to manage")
+    both_languages(driver, "people-deactivated")
 
 
 def main():
@@ -411,19 +454,20 @@ def main():
         subject = driver.find_element(By.ID, "subject")
         page = driver.find_element(By.TAG_NAME, "html")
         subject.send_keys("zhao.admin", Keys.TAB, PASSWORD, Keys.ENTER)
-        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+        WebDriverWait(driver, 15).until(replaced(page))
         key = driver.find_element(By.ID, "secret").text.replace(" ", "")
         code = driver.find_element(By.ID, "code")
         page = driver.find_element(By.TAG_NAME, "html")
+        KEYS["zhao.admin"] = key
         code.send_keys(pyotp.TOTP(key).now(), Keys.ENTER)
-        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+        WebDriverWait(driver, 15).until(replaced(page))
         check(urllib.parse.urlparse(driver.current_url).path == "/", "the second admin signs in by keyboard alone")
         driver.get(f"{BASE}/access-requests")
         shoot(driver, "access-requests.zh")
         button = driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button")
         page = driver.find_element(By.TAG_NAME, "html")
         button.send_keys(Keys.ENTER)
-        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+        WebDriverWait(driver, 15).until(replaced(page))
         notice = driver.find_element(By.CSS_SELECTOR, ".notice.ok").text
         check("liu.beijing" in notice and driver.find_elements(By.ID, "activation-code"),
               "approving shows the new person's activation code once")
@@ -484,6 +528,7 @@ def main():
         check(driver.find_elements(By.CSS_SELECTOR, ".notice.error") and "锁定" in driver.page_source,
               "after five failures even the right password is refused: the account is locked")
         both_languages(driver, "sign-in-locked")
+        deactivation_journey(driver)
     finally:
         driver.quit()
     if failures:
