@@ -389,6 +389,11 @@ def main():
         check(driver.find_element(By.ID, "activationCode").get_attribute("value") == CODES["wang.admin"],
               "the activation code typed is kept")
         shoot(driver, "activate-error.zh")
+        # The forms before sign-in, walked too: an unknown login name is no fault, a code that is not one is said
+        # beside the code.
+        walk(driver, "/sign-in", "form[action='/sign-in']", "subject", ["", HOSTILE, "x" * 300], error=False)
+        walk(driver, "/activate", "form[action='/activate']", "activationCode", ["", HOSTILE, "x" * 300],
+             valid={"password": PASSWORD, "confirmation": PASSWORD})
         activate(driver, "wang.admin")
 
         sign_in(driver, "wang.admin")
