@@ -3,7 +3,7 @@
 # bench_books NAME: a throwaway durable PostgreSQL under $work/NAME, database `bench` migrated and loaded with the demo
 # data; sets dir, port and psql_owner, and exports the database URLs the binary reads.
 # After a bulk load (triggers off), `\i Scripts/bench/recompute.sql` inside the load's transaction puts the stored
-# balances, entry counts and yearly totals back to what the rows say.
+# balances, daily movements, entry counts and yearly totals back to what the rows say.
 bench_books() {
     dir="$work/$1"
     mkdir -p "$dir"

@@ -126,6 +126,9 @@ def main():
         ("API: contributions of one month, two years back", Visitor(TOKEN),
          "/v1/contributions?from=2024-03-01&to=2024-03-31"),
         ("API: GET /metrics", Visitor(port=METRICS_PORT), "/metrics"),
+        ("API: fund:cash as of a date (was 880–920 ms)", Visitor(TOKEN), "/v1/accounts/fund:cash?asOf=2025-06-30"),
+        ("API: every account as of a date (was 1.4 s)", Visitor(TOKEN), "/v1/accounts?asOf=2025-06-30"),
+        ("API: trial balance as of a date (was 1.3–1.4 s)", Visitor(TOKEN), "/v1/reports/trial-balance?asOf=2025-06-30"),
     ]
     rows = []
     for name, visitor, path in pages:

@@ -1,5 +1,5 @@
--- After a bulk load with triggers off (Scripts/bench/books.sh): the stored balances, the entry counts and the
--- contributors' yearly totals, recomputed from the rows, as the triggers would have kept them.
+-- After a bulk load with triggers off (Scripts/bench/books.sh): the stored balances, the daily movements, the entry
+-- counts and the contributors' yearly totals, recomputed from the rows, as the triggers would have kept them.
 UPDATE account_balances b
    SET debit_fen = t.debit, credit_fen = t.credit,
        balance_fen = CASE WHEN a.type IN ('asset', 'expense') THEN t.debit - t.credit ELSE t.credit - t.debit END
@@ -15,4 +15,11 @@ INSERT INTO contribution_year_totals (contributor, fiscal_year, received_fen)
 SELECT c.contributor, extract(year FROM c.value_date)::integer, sum(c.amount_fen)
   FROM contributions c
  WHERE NOT EXISTS (SELECT 1 FROM contribution_reversals r WHERE r.contribution_id = c.id)
+ GROUP BY 1, 2;
+DELETE FROM account_daily_movements;
+INSERT INTO account_daily_movements (account_code, value_date, debit_fen, credit_fen)
+SELECT l.account_code, e.value_date,
+       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0),
+       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0)
+  FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
  GROUP BY 1, 2;

@@ -47,7 +47,8 @@ enum JournalRepository {
         return balances
     }
 
-    /// Balances from the stored cache (now) or from the lines up to a value date (`asOf`).
+    /// Balances from the stored cache (now) or, up to a value date (`asOf`), from the daily movements the line
+    /// trigger keeps (Schema/012): one row per account and day, not every line.
     static func balances(codes: [String]?, asOf: CalendarDate?, on connection: PostgresConnection, logger: Logger)
         async throws -> [AccountBalance]
     {
@@ -55,12 +56,9 @@ enum JournalRepository {
         if let asOf {
             rows = try await connection.query(
                 """
-                SELECT a.code, a.type,
-                       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0)::bigint,
-                       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0)::bigint
+                SELECT a.code, a.type, coalesce(sum(m.debit_fen), 0)::bigint, coalesce(sum(m.credit_fen), 0)::bigint
                   FROM accounts a
-                  LEFT JOIN (journal_lines l JOIN journal_entries e ON e.id = l.entry_id AND e.value_date <= \(asOf.description)::date)
-                         ON l.account_code = a.code
+                  LEFT JOIN account_daily_movements m ON m.account_code = a.code AND m.value_date <= \(asOf)
                  WHERE \(codes)::text[] IS NULL OR a.code = ANY(\(codes)::text[])
                  GROUP BY a.code, a.type ORDER BY a.code
                 """, logger: logger)
@@ -82,6 +80,15 @@ enum JournalRepository {
                 AccountBalance(code: code, kind: kind, debits: Money(fen: debits), credits: Money(fen: credits)))
         }
         return balances
+    }
+
+    /// Accounts and value dates whose kept daily movements differ from their lines, as `{account} {date}`.
+    static func mismatchedMovements(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var found: [String] = []
+        let rows = try await connection.query(
+            "SELECT account_code, value_date::text FROM account_daily_movements_mismatched()", logger: logger)
+        for try await (code, date) in rows.decode((String, String).self) { found.append("\(code) \(date)") }
+        return found
     }
 
     /// Accounts whose stored balance differs from the sum of their lines (DESIGN.md invariant 4); empty when sound.

@@ -183,12 +183,14 @@ public struct LedgerService: Sendable {
         TrialBalance(asOf: asOf, balances: try await accounts(asOf: asOf, by: principal))
     }
 
-    /// Accounts whose stored balance is not the sum of their lines, and contributors' yearly totals that are not the
-    /// sum of their contributions (`contributions:beijing 2025`). Empty unless the books were tampered with. For
+    /// Accounts whose stored balance is not the sum of their lines, account-days whose kept movements are not
+    /// (`fund:cash 2025-03-15`), and contributors' yearly totals that are not the sum of their contributions
+    /// (`contributions:beijing 2025`). Empty unless the books were tampered with. For
     /// operators and drills, which hold the database's credentials already.
     public func mismatchedBalances() async throws -> [String] {
         try await database.read { connection in
             try await JournalRepository.mismatchedBalances(on: connection, logger: logger)
+                + JournalRepository.mismatchedMovements(on: connection, logger: logger)
                 + ContributionRepository.mismatchedYearTotals(on: connection, logger: logger)
         }
     }
