@@ -129,11 +129,26 @@ extension Console {
         let form = try await self.form(visit)
         let key = try idempotencyKey(form)
         let input = form.fields
+        let fields = (
+            contributor: form["contributor"], amount: form["amount"].trimmingCharacters(in: .whitespaces),
+            valueDate: form["valueDate"].trimmingCharacters(in: .whitespaces), reference: form["reference"],
+            memo: form.optional("memo")
+        )
+        // Every field's problem at once, each beside its field, so one round of corrections is enough.
+        let problems = ContributionRequest.problems(
+            contributor: fields.contributor, amount: fields.amount, currency: Money.currency,
+            valueDate: fields.valueDate, reference: fields.reference, memo: fields.memo)
+        if !problems.isEmpty {
+            var errors: [String: String] = [:]
+            for problem in problems { errors.merge(try fieldError(problem, visit)) { first, _ in first } }
+            var kept = input
+            kept["idempotencyKey"] = UUID().uuidString
+            return try await contributionForm(visit, input: kept, errors: errors, status: .unprocessableContent)
+        }
         do {
             let request = try ContributionRequest(
-                contributor: form["contributor"], amount: form["amount"].trimmingCharacters(in: .whitespaces),
-                currency: Money.currency, valueDate: form["valueDate"].trimmingCharacters(in: .whitespaces),
-                reference: form["reference"], memo: form.optional("memo"))
+                contributor: fields.contributor, amount: fields.amount, currency: Money.currency,
+                valueDate: fields.valueDate, reference: fields.reference, memo: fields.memo)
             let recorded = try await ledger.recordContribution(request, by: principal, idempotencyKey: key)
             return Views.redirect("/contributions/\(recorded.value.id.text)?done=recorded")
         } catch {

@@ -119,6 +119,14 @@ import Testing
                 #expect(reply.text.contains("id=\"\(field)-error\""), "\(field)=\(value): the message is beside it")
                 #expect(!reply.text.contains("<script>alert"), "hostile text is escaped")
             }
+            // Two wrong fields are both said at once, each beside its own field.
+            let both = try await client.post(
+                "/contributions",
+                [
+                    "contributor": "beijing", "amount": "12,34", "valueDate": "2026-03-01", "reference": "",
+                    "idempotencyKey": UUID().uuidString, "csrf": csrf,
+                ], cookie: cookie)
+            #expect(both.text.contains("id=\"amount-error\"") && both.text.contains("id=\"reference-error\""))
             #expect(try await database.count("contributions") == 0)
         }
     }

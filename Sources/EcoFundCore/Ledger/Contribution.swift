@@ -14,15 +14,35 @@ public struct ContributionRequest: Hashable, Sendable, Codable {
         contributor: String, amount: String, currency: String, valueDate: String, reference: String,
         memo: String?
     ) throws(ValidationError) {
-        try Jurisdiction.validateCode(contributor, at: "/contributor")
-        try Self.requireCNY(currency)
+        // The checks live in `problems`; here the first of them is thrown, and the values they passed are kept.
+        if let first = Self.problems(
+            contributor: contributor, amount: amount, currency: currency, valueDate: valueDate, reference: reference,
+            memo: memo
+        ).first {
+            throw first
+        }
         self.contributor = contributor
         self.amount = try Money.positive(parsing: amount, at: "/amount")
         self.valueDate = try CalendarDate(parsing: valueDate, at: "/valueDate")
-        try Text.validate(reference, at: "/reference", lengthMax: 100)
-        try Text.validate(memo ?? "", at: "/memo", lengthMax: 500, allowEmpty: true)
         self.reference = reference
         self.memo = memo ?? ""
+    }
+
+    /// Every field's problem at once, in field order, for a form that shows each beside its field; empty when the
+    /// fields make a request. ``init(contributor:amount:currency:valueDate:reference:memo:)`` throws the first.
+    public static func problems(
+        contributor: String, amount: String, currency: String, valueDate: String, reference: String, memo: String?
+    ) -> [ValidationError] {
+        var problems: [ValidationError] = []
+        do { try Jurisdiction.validateCode(contributor, at: "/contributor") } catch { problems.append(error) }
+        do { try requireCNY(currency) } catch { problems.append(error) }
+        do { _ = try Money.positive(parsing: amount, at: "/amount") } catch { problems.append(error) }
+        do { _ = try CalendarDate(parsing: valueDate, at: "/valueDate") } catch { problems.append(error) }
+        do { try Text.validate(reference, at: "/reference", lengthMax: 100) } catch { problems.append(error) }
+        do { try Text.validate(memo ?? "", at: "/memo", lengthMax: 500, allowEmpty: true) } catch {
+            problems.append(error)
+        }
+        return problems
     }
 
     static func requireCNY(_ currency: String) throws(ValidationError) {
