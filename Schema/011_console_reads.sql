@@ -19,11 +19,18 @@ CREATE TABLE contribution_year_totals (
     received_fen  bigint NOT NULL CHECK (received_fen >= 0),
     PRIMARY KEY (contributor, fiscal_year)
 );
-INSERT INTO contribution_year_totals (contributor, fiscal_year, received_fen)
-SELECT c.contributor, extract(year FROM c.value_date)::integer, sum(c.amount_fen)
-  FROM contributions c
- WHERE NOT EXISTS (SELECT 1 FROM contribution_reversals r WHERE r.contribution_id = c.id)
- GROUP BY 1, 2;
+
+-- The totals as the contributions say they are: the one definition the backfill, the check below and a bulk
+-- load's recomputation (Scripts/bench/recompute.sql) all use.
+CREATE FUNCTION contribution_year_totals_from_contributions()
+    RETURNS TABLE (contributor text, fiscal_year integer, received_fen bigint)
+    LANGUAGE sql STABLE AS $$
+    SELECT c.contributor, extract(year FROM c.value_date)::integer, sum(c.amount_fen)::bigint
+      FROM contributions c
+     WHERE NOT EXISTS (SELECT 1 FROM contribution_reversals r WHERE r.contribution_id = c.id)
+     GROUP BY 1, 2
+$$;
+INSERT INTO contribution_year_totals SELECT * FROM contribution_year_totals_from_contributions();
 
 CREATE FUNCTION contribution_year_totals_receive() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = public AS $$
@@ -80,15 +87,12 @@ $$;
 -- against their lines): a row per (contributor, year) whose kept total differs.
 CREATE FUNCTION contribution_year_totals_mismatched() RETURNS TABLE (contributor text, fiscal_year integer)
     LANGUAGE sql STABLE AS $$
-    WITH recomputed AS (
-        SELECT c.contributor, extract(year FROM c.value_date)::integer AS fiscal_year, sum(c.amount_fen) AS fen
-          FROM contributions c
-         WHERE NOT EXISTS (SELECT 1 FROM contribution_reversals r WHERE r.contribution_id = c.id)
-         GROUP BY 1, 2)
     SELECT coalesce(r.contributor, t.contributor), coalesce(r.fiscal_year, t.fiscal_year)
-      FROM recomputed r FULL JOIN contribution_year_totals t
+      FROM contribution_year_totals_from_contributions() r FULL JOIN contribution_year_totals t
         ON t.contributor = r.contributor AND t.fiscal_year = r.fiscal_year
-     WHERE coalesce(r.fen, 0) <> coalesce(t.received_fen, 0)
+     WHERE coalesce(r.received_fen, 0) <> coalesce(t.received_fen, 0)
 $$;
-REVOKE ALL ON FUNCTION contribution_year_totals_mismatched() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION contribution_year_totals_mismatched() TO ecofund_app;
+REVOKE ALL ON FUNCTION contribution_year_totals_mismatched(), contribution_year_totals_from_contributions()
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION contribution_year_totals_mismatched(), contribution_year_totals_from_contributions()
+    TO ecofund_app;

@@ -10,12 +10,19 @@ CREATE TABLE account_daily_movements (
     credit_fen    bigint NOT NULL CHECK (credit_fen >= 0),
     PRIMARY KEY (account_code, value_date)
 );
-INSERT INTO account_daily_movements (account_code, value_date, debit_fen, credit_fen)
-SELECT l.account_code, e.value_date,
-       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0),
-       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0)
-  FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
- GROUP BY 1, 2;
+
+-- The movements as the lines say they are: the one definition the backfill, the check below and a bulk load's
+-- recomputation (Scripts/bench/recompute.sql) all use.
+CREATE FUNCTION account_daily_movements_from_lines()
+    RETURNS TABLE (account_code text, value_date date, debit_fen bigint, credit_fen bigint)
+    LANGUAGE sql STABLE AS $$
+    SELECT l.account_code, e.value_date,
+           coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0)::bigint,
+           coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0)::bigint
+      FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+     GROUP BY 1, 2
+$$;
+INSERT INTO account_daily_movements SELECT * FROM account_daily_movements_from_lines();
 
 CREATE FUNCTION journal_lines_daily() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = public AS $$
@@ -50,16 +57,10 @@ GRANT SELECT ON account_daily_movements TO ecofund_app;
 -- Rows whose kept movements differ from the lines of that account and value date: empty unless tampered with.
 CREATE FUNCTION account_daily_movements_mismatched() RETURNS TABLE (account_code text, value_date date)
     LANGUAGE sql STABLE AS $$
-    WITH recomputed AS (
-        SELECT l.account_code, e.value_date,
-               coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0) AS debit_fen,
-               coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0) AS credit_fen
-          FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
-         GROUP BY 1, 2)
     SELECT coalesce(r.account_code, m.account_code), coalesce(r.value_date, m.value_date)
-      FROM recomputed r FULL JOIN account_daily_movements m
+      FROM account_daily_movements_from_lines() r FULL JOIN account_daily_movements m
         ON m.account_code = r.account_code AND m.value_date = r.value_date
      WHERE coalesce(r.debit_fen, 0) <> coalesce(m.debit_fen, 0) OR coalesce(r.credit_fen, 0) <> coalesce(m.credit_fen, 0)
 $$;
-REVOKE ALL ON FUNCTION account_daily_movements_mismatched() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION account_daily_movements_mismatched() TO ecofund_app;
+REVOKE ALL ON FUNCTION account_daily_movements_mismatched(), account_daily_movements_from_lines() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION account_daily_movements_mismatched(), account_daily_movements_from_lines() TO ecofund_app;

@@ -11,15 +11,6 @@ UPDATE account_balances b
  WHERE a.code = b.account_code AND t.account_code = b.account_code;
 UPDATE journal_entry_counts c SET entries = (SELECT count(*) FROM journal_entries e WHERE e.kind = c.kind);
 DELETE FROM contribution_year_totals;
-INSERT INTO contribution_year_totals (contributor, fiscal_year, received_fen)
-SELECT c.contributor, extract(year FROM c.value_date)::integer, sum(c.amount_fen)
-  FROM contributions c
- WHERE NOT EXISTS (SELECT 1 FROM contribution_reversals r WHERE r.contribution_id = c.id)
- GROUP BY 1, 2;
+INSERT INTO contribution_year_totals SELECT * FROM contribution_year_totals_from_contributions();
 DELETE FROM account_daily_movements;
-INSERT INTO account_daily_movements (account_code, value_date, debit_fen, credit_fen)
-SELECT l.account_code, e.value_date,
-       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'debit'), 0),
-       coalesce(sum(l.amount_fen) FILTER (WHERE l.side = 'credit'), 0)
-  FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
- GROUP BY 1, 2;
+INSERT INTO account_daily_movements SELECT * FROM account_daily_movements_from_lines();

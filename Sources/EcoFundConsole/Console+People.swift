@@ -102,11 +102,7 @@ extension Console {
             switch keyed.value {
             case .issued(let person, let activation):
                 return try await peoplePage(
-                    visit, input: [:], errors: [:],
-                    issued: [
-                        "subject": person.subject, "code": activation.code ?? visit.text("people_code_shown_once"),
-                        "expiresNote": visit.text("people_code_expires", ["at": Format.time(activation.expiresAt)]),
-                    ])
+                    visit, input: [:], errors: [:], issued: codeNotice(person, activation, visit, recoded: false))
             case .pending(let request):
                 return try await peoplePage(
                     visit, input: [:], errors: [:],
@@ -149,12 +145,7 @@ extension Console {
             switch keyed.value {
             case .issued(let person, let activation):
                 return try await peoplePage(
-                    visit, input: [:], errors: [:],
-                    issued: [
-                        "subject": person.subject, "code": activation.code ?? visit.text("people_code_shown_once"),
-                        "expiresNote": visit.text("people_code_expires", ["at": Format.time(activation.expiresAt)]),
-                        "recoded": true,
-                    ])
+                    visit, input: [:], errors: [:], issued: codeNotice(person, activation, visit, recoded: true))
             case .pending(let request):
                 return try await peoplePage(
                     visit, input: [:], errors: [:], issued: ["subject": request.subject, "pending": true])
@@ -165,6 +156,15 @@ extension Console {
                 visit, input: [:], errors: [:],
                 issued: ["subject": person.subject, "notice": visit.text("people_second_factor_cleared")])
         }
+    }
+
+    /// The notice that shows a new activation code, once.
+    func codeNotice(_ person: Person, _ activation: ActivationCode, _ visit: Visit, recoded: Bool) -> [String: Any] {
+        [
+            "subject": person.subject, "code": activation.code ?? visit.text("people_code_shown_once"),
+            "expiresNote": visit.text("people_code_expires", ["at": Format.time(activation.expiresAt)]),
+            "recoded": recoded,
+        ]
     }
 
     func requestsPage(_ visit: Visit, issued: [String: Any]?, error: String?) async throws -> Response {
