@@ -41,9 +41,7 @@ extension Console {
             "waiting": waiting, "hasWaiting": !waiting.isEmpty, "isApprover": principal.may(.approveRuns),
         ]
         if let size = overview.checkpointSize, let issuedAt = overview.checkpointIssuedAt {
-            let signed = ISO8601DateFormatter().date(
-                from: issuedAt.replacingOccurrences(of: #"\.\d+"#, with: "", options: .regularExpression))
-            data["checkpoint"] = ["size": "\(size)", "issuedAt": signed.map(Format.time) ?? issuedAt]
+            data["checkpoint"] = ["size": "\(size)", "issuedAt": Format.time(utc: issuedAt)]
         }
         return views.page("dashboard", title: visit.text("dash_title"), visit: visit, data: data)
     }
@@ -64,14 +62,14 @@ enum Charts {
         let height = contributors.count * rowHeight + 10
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(labelWidth + barWidth + 10) \(height)" \
-            class="chart" role="img" aria-label="\(Escape.html(visit.text("dash_pledges_chart")))">
+            class="chart" role="img" aria-label="\(Text.htmlEscaped(visit.text("dash_pledges_chart")))">
             """
         for (index, contributor) in contributors.enumerated() {
             let y = index * rowHeight + 8
             let pledged = Int(Int64(barWidth) * contributor.pledged.fen / scale)
             let received = Int(Int64(barWidth) * contributor.received.fen / scale)
-            let name = Escape.html(Format.place(contributor.code, places, visit.language))
-            let caption = Escape.html(
+            let name = Text.htmlEscaped(Format.place(contributor.code, places, visit.language))
+            let caption = Text.htmlEscaped(
                 visit.text(
                     "dash_pledge_caption",
                     ["received": Format.money(contributor.received), "pledged": Format.money(contributor.pledged)]))
@@ -109,7 +107,7 @@ enum Charts {
         let size = 96
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(5 * size + 8) \(6 * size + 8)" class="tiles" \
-            role="img" aria-label="\(Escape.html(visit.text("dash_tiles_chart")))">
+            role="img" aria-label="\(Text.htmlEscaped(visit.text("dash_tiles_chart")))">
             """
         for grant in placed.sorted(by: { $0.code < $1.code }) {
             guard let (column, row) = tiles[grant.code] else { continue }
@@ -117,15 +115,15 @@ enum Charts {
             let shade = Int(fen * 5 / most)
             let x = column * size + 4
             let y = row * size + 4
-            let name = Escape.html(Format.place(grant.code, places, visit.language))
+            let name = Text.htmlEscaped(Format.place(grant.code, places, visit.language))
             let hebei = places[grant.code]?.parent == "hebei"
             svg += """
-                <g><title>\(name) \(Escape.html(Format.money(fen: fen)))</title>\
+                <g><title>\(name) \(Text.htmlEscaped(Format.money(fen: fen)))</title>\
                 <rect x="\(x)" y="\(y)" width="\(size - 6)" height="\(size - 6)" rx="6" \
                 class="tile shade\(shade)\(hebei ? " hebei" : "")"/>\
                 <text x="\(x + size / 2 - 3)" y="\(y + 38)" class="tile-name\(shade >= 3 ? " light" : "")">\(name)</text>\
                 <text x="\(x + size / 2 - 3)" y="\(y + 62)" class="tile-value\(shade >= 3 ? " light" : "")">\
-                \(Escape.html(Format.money(fen: fen)))</text></g>
+                \(Text.htmlEscaped(Format.money(fen: fen)))</text></g>
                 """
         }
         return svg + "</svg>"

@@ -108,16 +108,15 @@ extension Console {
                     visit, input: [:], errors: [:],
                     issued: ["subject": request.subject, "pending": true])
             }
-        } catch let error as any ProblemDescribing {
-            let facts = error.problem
-            guard facts.status < 500 else { throw error }
-            let field = (facts.pointer ?? "/subject").split(separator: "/").first.map(String.init) ?? "subject"
+        } catch {
+            // A login name someone already has is a conflict with no field of its own: it belongs beside the name.
+            let errors =
+                (error as? StoreError)?.code == .conflict
+                ? ["subject": visit.catalog.message(kind: StoreError.Code.conflict.rawValue, pointer: "/subject")]
+                : try fieldError(error, visit)
             var kept = form.fields
             kept["idempotencyKey"] = UUID().uuidString
-            return try await peoplePage(
-                visit, input: kept,
-                errors: [field: visit.catalog.message(kind: facts.kind, pointer: "/\(field)")],
-                status: .unprocessableContent)
+            return try await peoplePage(visit, input: kept, errors: errors, status: .unprocessableContent)
         }
     }
 

@@ -50,7 +50,7 @@ extension Console {
         return views.page(
             "runs", title: visit.text("runs_title"), visit: visit,
             data: [
-                "tabs": tabs, "rows": try await runRows(runs, visit), "empty": runs.isEmpty,
+                "tabs": tabs, "rows": runRows(runs, visit), "empty": runs.isEmpty,
                 "mayPropose": principal.may(.proposeRuns),
             ])
     }
@@ -68,12 +68,12 @@ extension Console {
         ] {
             let runs = try await disbursements.runs(status: status, limit: 100, by: principal)
             sections.append(
-                ["heading": visit.text(heading), "rows": try await runRows(runs, visit), "empty": runs.isEmpty])
+                ["heading": visit.text(heading), "rows": runRows(runs, visit), "empty": runs.isEmpty])
         }
         return views.page("approvals", title: visit.text("approvals_title"), visit: visit, data: ["sections": sections])
     }
 
-    func runRows(_ runs: [RunSummary], _ visit: Visit) async throws -> [[String: Any]] {
+    func runRows(_ runs: [RunSummary], _ visit: Visit) -> [[String: Any]] {
         runs.map { run in
             [
                 "id": run.id.text, "short": String(run.id.text.prefix(8)), "rule": "\(run.rule) v\(run.ruleVersion)",

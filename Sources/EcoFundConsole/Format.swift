@@ -49,12 +49,14 @@ enum Format {
         return language == .zh ? jurisdiction.nameZh : jurisdiction.name
     }
 
-    /// A stored UTC instant (RFC 3339, as audit events keep it) in Beijing time; the text itself when it is not one.
+    /// A stored UTC instant (RFC 3339, with or without fractional seconds, as events and checkpoints keep it) in
+    /// Beijing time; the text itself when it is not one.
     static func time(utc text: String) -> String {
         let parser = ISO8601DateFormatter()
         parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = parser.date(from: text) else { return text }
-        return time(date)
+        if let date = parser.date(from: text) { return time(date) }
+        parser.formatOptions = [.withInternetDateTime]
+        return parser.date(from: text).map(time) ?? text
     }
 
     /// An account by what it is for: 基金现金, 北京市 · 缴款, 保定市 · 应付.

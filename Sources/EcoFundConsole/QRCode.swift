@@ -1,4 +1,5 @@
 import CQRencode
+import EcoFundCore
 
 /// A QR code drawn as inline SVG, from Debian's libqrencode (the encoder people trust, rather than one written
 /// here): the otpauth URL a person scans to set up their second factor.
@@ -17,30 +18,11 @@ enum QRCode {
                 path += "M\(column + quiet) \(row + quiet)h1v1h-1z"
             }
         }
-        let escaped = Escape.html(label)
+        let escaped = Text.htmlEscaped(label)
         return """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(size) \(size)" width="240" height="240" \
             role="img" aria-label="\(escaped)" shape-rendering="crispEdges"><rect width="\(size)" height="\(size)" \
             fill="#fff"/><path d="\(path)" fill="#000"/></svg>
             """
-    }
-}
-
-/// Text made safe inside HTML (elements and quoted attributes).
-enum Escape {
-    static func html(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

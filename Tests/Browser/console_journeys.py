@@ -249,7 +249,9 @@ def finance_journey(driver):
     submit(driver)
     rows = driver.find_elements(By.CSS_SELECTOR, "table.allocation tbody tr")
     check(len(rows) >= 11 and "保定市" in driver.page_source, f"the preview allocates to Hebei's cities: {len(rows)} rows")
-    check("权重" in rows[0].text and "档" in rows[0].text, "each recipient's amount is explained in words")
+    steps = [len(r.find_elements(By.CSS_SELECTOR, "ol.explain li")) for r in rows]
+    check(all(n >= 4 for n in steps) and all("权重" in r.text and "%" in r.text and "¥" in r.text for r in rows),
+          f"every recipient's amount is explained in words, step by step: {steps}")
     both_languages(driver, "run-preview")
     click(driver, "form[action='/runs'] button")
     check("/runs/" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "the run is proposed")

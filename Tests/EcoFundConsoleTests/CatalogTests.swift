@@ -47,8 +47,9 @@ import Testing
         #expect(named.subtracting(keys).sorted() == [], "named but in neither catalog")
     }
 
-    /// A recipient's amount explained in words from a derivation, exact shares as rounded percentages.
-    @Test func explanationsSayEachStepInThePagesLanguage() {
+    /// The explanations' shares: exact fractions as percentages with two decimals, rounded half-up (the words
+    /// around them are checked in the browser journeys, on every recipient of a real run).
+    @Test func sharesReadAsPercentagesRoundedHalfUp() {
         #expect(Explanation.percent(Exact(3, 8)) == "37.50%")
         #expect(Explanation.percent(Exact(1, 3)) == "33.33%")
         #expect(Explanation.percent(Exact(2, 3)) == "66.67%")

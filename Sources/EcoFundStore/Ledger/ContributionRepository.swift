@@ -67,10 +67,8 @@ enum ContributionRepository {
         if let after = filter.afterEntryID { bind({ "c.entry_id < \($0)" }, after) }
         bindings.append(filter.limit + 1)
         let limit = "$\(bindings.count)"
-        let bounded =
-            filter.from.flatMap { from in filter.to.map { to in from.days(to: to) } }.map {
-                $0 <= boundedRangeDaysMax
-            } ?? false
+        var bounded = false
+        if let from = filter.from, let to = filter.to { bounded = from.days(to: to) <= boundedRangeDaysMax }
         // `entry_id + 0` is not an ordered path, so the planner reads the bounded range and sorts what it found.
         let order = bounded ? "c.entry_id + 0 DESC" : "c.entry_id DESC"
         let sql =
