@@ -172,14 +172,16 @@ extension Console {
         let places = try await jurisdictions.list(by: principal)
         let names = Dictionary(uniqueKeysWithValues: places.map { ($0.code, $0) })
         let rows: [[String: Any]] = pending.map { request in
-            [
+            var row: [String: Any] = [
                 "id": request.id.text, "kind": visit.text("request_kind_\(request.kind.rawValue)"),
                 "subject": request.subject, "role": visit.text("role_\(request.role.rawValue)"),
-                "jurisdiction": request.jurisdiction.map { Format.place($0, names, visit.language) } ?? "",
                 "requestedBy": request.requestedBy, "requestedAt": Format.time(request.requestedAt),
                 "own": request.requestedBy == principal.subject,
                 "idempotencyKey": UUID().uuidString,
             ]
+            // Only a finance official's request names a place; an empty string would still open its section.
+            if let code = request.jurisdiction { row["jurisdiction"] = Format.place(code, names, visit.language) }
+            return row
         }
         var data: [String: Any] = [
             "rows": rows, "empty": rows.isEmpty, "csrf": visit.session?.csrfToken ?? "",

@@ -476,6 +476,9 @@ def main():
         WebDriverWait(driver, 15).until(replaced(page))
         check(urllib.parse.urlparse(driver.current_url).path == "/", "the second admin signs in by keyboard alone")
         driver.get(f"{BASE}/access-requests")
+        headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "article.request h2")]
+        check(headings and not any(h.rstrip().endswith("·") for h in headings),
+              f"a request without a place shows no dangling separator: {headings}")
         shoot(driver, "access-requests.zh")
         button = driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button")
         page = driver.find_element(By.TAG_NAME, "html")
