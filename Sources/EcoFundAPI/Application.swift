@@ -58,8 +58,9 @@ public struct AppConfiguration: Sendable {
     }
 }
 
-/// Routes another front end adds beside the API (the console's pages), on the server's own pool and token checks.
-public typealias FrontEnd = @Sendable (Router<BasicRequestContext>, Database, TokenService) throws -> Void
+/// Routes another front end adds beside the API (the console's pages), on the server's own pool, token checks and
+/// audit log (with its signing key and export connection).
+public typealias FrontEnd = @Sendable (Router<BasicRequestContext>, Database, TokenService, AuditLog) throws -> Void
 
 /// Builds the application that `ecofund serve` runs and the tests call: the same code path in both.
 ///
@@ -91,7 +92,7 @@ public func buildApplication(_ configuration: AppConfiguration, frontEnd: FrontE
         database: database, readDatabase: readDatabase,
         exportDatabaseURL: configuration.readDatabaseURL ?? configuration.databaseURL, signingPublicKey: key?.publicKey)
     let router = try buildRouter(handlers: handlers, telemetry: telemetry, logger: logger)
-    try frontEnd?(router, database, handlers.tokens)
+    try frontEnd?(router, database, handlers.tokens, handlers.auditLog)
     if let key { services.append(Sealer(database: database, key: key)) }
     if let metricsPort = configuration.metricsPort {
         services.append(

@@ -157,4 +157,12 @@ struct Handlers: APIProtocol {
             asOf: try Wire.date(input.query.asOf, at: "asOf"), by: try RequestScope.caller())
         return .ok(.init(body: .json(Wire.trialBalance(trial))))
     }
+
+    func getFundStatement(_ input: Operations.GetFundStatement.Input) async throws
+        -> Operations.GetFundStatement.Output
+    {
+        let statement = try await reports.fundStatement(
+            fiscalYear: input.query.fiscalYear, by: try RequestScope.caller())
+        return .ok(.init(body: .json(Wire.fundStatement(statement))))
+    }
 }

@@ -102,6 +102,31 @@ enum Wire {
             jurisdiction: token.jurisdiction, expiresAt: token.expiresAt, token: token.token)
     }
 
+    static func fundStatement(_ statement: FundStatement) -> Components.Schemas.FundStatement {
+        func grant(_ grant: FundStatement.Grant) -> Components.Schemas.FundStatementGrant {
+            .init(
+                recipient: grant.recipient, granted: money(grant.granted), clawedBack: money(grant.clawedBack),
+                net: money(grant.net))
+        }
+        return .init(
+            fiscalYear: statement.fiscalYear, from: "\(statement.fiscalYear)-01-01",
+            to: "\(statement.fiscalYear)-12-31",
+            openingCash: money(statement.openingCash),
+            receipts: statement.receipts.map {
+                .init(
+                    contributor: $0.contributor, received: money($0.received), reversed: money($0.reversed),
+                    net: money($0.net))
+            },
+            receiptsNet: money(statement.receiptsNet), grants: statement.grants.map(grant),
+            provinces: statement.provinces.map(grant), grantsNet: money(statement.grantsNet),
+            paymentsMade: money(statement.paymentsMade), closingCash: money(statement.closingCash),
+            payablesOutstanding: money(statement.payablesOutstanding),
+            pledges: statement.pledges.map {
+                .init(contributor: $0.contributor, pledged: money($0.pledged), received: money($0.received))
+            },
+            cashTies: statement.cashTies)
+    }
+
     static func trialBalanceType(_ kind: AccountCode.Kind)
         -> Components.Schemas.TrialBalance.RowsPayloadPayload._TypePayload
     {

@@ -36,6 +36,7 @@ import Testing
         "createCommitment": "++----",
         "listCommitments": "++++++",
         "getTrialBalance": "++++++",
+        "getFundStatement": "++++++",
         "createAssessmentScheme": "+---+-",
         "getAssessmentScheme": "++++++",
         "createAssessmentPeriod": "+---+-",
@@ -164,6 +165,9 @@ import Testing
                 Row(operation: "listCommitments", method: .get, path: "/v1/commitments", body: nil),
                 Row(
                     operation: "getTrialBalance", method: .get, path: "/v1/reports/trial-balance", body: nil),
+                Row(
+                    operation: "getFundStatement", method: .get, path: "/v1/reports/fund-statement?fiscalYear=2026",
+                    body: nil),
                 Row(
                     operation: "createAssessmentScheme", method: .post, path: "/v1/assessment-schemes",
                     body: AssessmentTests.scheme),

@@ -126,6 +126,7 @@ import Testing
             "createCommitment": { _ = try await commitments.create(pledge, by: $0, idempotencyKey: key()) },
             "listCommitments": { _ = try await commitments.list(fiscalYear: nil, contributor: nil, by: $0) },
             "getTrialBalance": { _ = try await ledger.trialBalance(asOf: nil, by: $0) },
+            "getFundStatement": { _ = try await ledger.fundStatement(fiscalYear: 2026, by: $0) },
         ]
     }
 

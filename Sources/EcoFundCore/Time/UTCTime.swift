@@ -62,6 +62,16 @@ extension CalendarDate {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// The day `days` after 1970-01-01; nil outside ``yearRange`` (a cursor or figure no date of the fund has).
+    public init?(daysSinceEpoch days: Int64) {
+        let civil = CivilDay(daysSinceEpoch: days)
+        guard Self.yearRange.contains(Int(civil.year)) else { return nil }
+        self.init(unchecked: Int(civil.year), Int(civil.month), Int(civil.day))
+    }
+
+    /// The day after, or before (`by: -1`).
+    public func adding(days: Int64) -> CalendarDate? { CalendarDate(daysSinceEpoch: daysSinceEpoch + days) }
+
     /// Calendar days from `self` to `later` (negative when `later` is earlier).
     public func days(to later: CalendarDate) -> Int64 { later.daysSinceEpoch - daysSinceEpoch }
 }

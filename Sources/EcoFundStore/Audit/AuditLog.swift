@@ -64,6 +64,14 @@ public struct AuditLog: Sendable {
         return latest
     }
 
+    /// Events committed and not yet in the signed log (the sealer's lag, in events).
+    public func unsealedCount(by principal: Principal) async throws -> Int64 {
+        try principal.authorize(.readAuditLog)
+        return try await database.read { connection in
+            try await AuditRepository.unsealedSinceWatermark(on: connection, logger: logger)
+        }
+    }
+
     /// The key that signs checkpoints, for auditors to keep.
     public func publicKey(by principal: Principal) throws -> Curve25519.Signing.PublicKey {
         try principal.authorize(.readAuditLog)
@@ -124,6 +132,9 @@ public struct AuditLog: Sendable {
             return proof
         }
     }
+
+    /// Refuses a caller who may not export the books: the console asks before it shows the export's form.
+    public func authorizeExport(by principal: Principal) throws { try principal.authorize(.exportBooks) }
 
     /// Opens the snapshot an audit export of `range` is written from (DESIGN.md "Tamper evidence").
     ///

@@ -205,18 +205,28 @@ extension AuditRepository {
     static func events(ofEntries ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws
         -> [RecordedEvent]
     {
-        var events: [RecordedEvent] = []
+        let byEntry = try await eventsByEntry(ids, on: connection, logger: logger)
+        return Set(byEntry.values.joined()).sorted { $0.event.id < $1.event.id }
+    }
+
+    /// Per journal entry, the events its transaction wrote (one transaction may write several entries), by event id.
+    static func eventsByEntry(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws
+        -> [Int64: [RecordedEvent]]
+    {
+        var events: [Int64: [RecordedEvent]] = [:]
         let rows = try await connection.query(
             """
-            SELECT e.id, e.type, e.actor, utc_text(e.at), e.payload::text, l.leaf_index
-              FROM audit_events e LEFT JOIN audit_log l ON l.event_id = e.id
-             WHERE e.tx_id IN (SELECT tx_id FROM journal_entries WHERE id = ANY(\(ids)::bigint[]))
-             ORDER BY e.id
+            SELECT j.id, e.id, e.type, e.actor, utc_text(e.at), e.payload::text, l.leaf_index
+              FROM journal_entries j
+              JOIN audit_events e ON e.tx_id = j.tx_id
+              LEFT JOIN audit_log l ON l.event_id = e.id
+             WHERE j.id = ANY(\(ids)::bigint[])
+             ORDER BY j.id, e.id
             """, logger: logger)
-        for try await (id, type, actor, at, payload, leaf) in rows.decode(
-            (Int64, String, String, String, String, Int64?).self)
+        for try await (entry, id, type, actor, at, payload, leaf) in rows.decode(
+            (Int64, Int64, String, String, String, String, Int64?).self)
         {
-            events.append(
+            events[entry, default: []].append(
                 RecordedEvent(
                     event: try Self.event(id: id, type: type, actor: actor, at: at, payload: payload), leaf: leaf))
         }
