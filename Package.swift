@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "EcoFundCore",
                 "EcoFundStore",
+                "EcoFundExport",
                 "CQRencode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -107,6 +108,7 @@ let package = Package(
                 "EcoFundAudit",
                 "EcoFundCore",
                 "EcoFundStore",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

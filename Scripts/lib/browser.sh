@@ -25,9 +25,13 @@ browser_journeys() {
         code=$("$binary" user create --subject "$1" --role "$2") || die "could not create the test person $1"
         printf '%s %s %s\n' "$1" "$2" "$code" >>"$codes"
     done
+    # A signing key, so that the sealer signs checkpoints: the auditor's journey checks a proof and an export.
+    rm -f "$work/console-signing.key"
+    "$binary" keygen --out "$work/console-signing.key" >/dev/null
     local server_port
     server_port=$(free_port)
-    ECOFUND_PORT=$server_port ECOFUND_INSECURE_COOKIES=1 "$binary" serve >"$work/console-server.log" 2>&1 &
+    ECOFUND_SIGNING_KEY="$work/console-signing.key" ECOFUND_PORT=$server_port ECOFUND_INSECURE_COOKIES=1 \
+        "$binary" serve >"$work/console-server.log" 2>&1 &
     local server=$!
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null && break
@@ -36,6 +40,7 @@ browser_journeys() {
     rm -rf "$ROOT/.build/screenshots"
     set +e
     CONSOLE_URL="http://127.0.0.1:$server_port" ACTIVATION_CODES="$codes" SCREENSHOTS="$ROOT/.build/screenshots" \
+        ECOFUND_BIN="$binary" DOWNLOADS="$work/downloads" \
         timeout --kill-after=10s 10m "$venv/bin/python" "$ROOT/Tests/Browser/console_journeys.py"
     local status=$?
     set -e

@@ -64,15 +64,11 @@ extension Console {
                 "reversed": contribution.reversal != nil,
             ]
         }
-        var next: String?
-        if let cursor = page?.nextCursor {
-            var parts = ["cursor=\(cursor)"]
-            for name in ["contributor", "from", "to"] {
-                if let given = value(name) {
-                    parts.append("\(name)=\(given.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
-                }
-            }
-            next = "/contributions?" + parts.joined(separator: "&")
+        let next = page?.nextCursor.map { cursor in
+            Views.address(
+                "/contributions",
+                [("cursor", cursor)]
+                    + ["contributor", "from", "to"].compactMap { name in value(name).map { (name, $0) } })
         }
         let contributors = places.filter { $0.level == .province }.map { place in
             [
@@ -174,15 +170,7 @@ extension Console {
             "reference": contribution.reference, "memo": contribution.memo, "hasMemo": !contribution.memo.isEmpty,
             "recordedBy": contribution.recordedBy, "recordedAt": Format.time(contribution.recordedAt),
             "entries": record.entries.map { entryView($0, names, visit) },
-            "events": record.events.map { recorded in
-                [
-                    "id": "\(recorded.event.id)", "type": recorded.event.type, "actor": recorded.event.actor,
-                    "at": Format.time(utc: recorded.event.at),
-                    "sealed": recorded.leaf.map { visit.text("event_sealed", ["leaf": "\($0)"]) }
-                        ?? visit.text("event_unsealed"),
-                    "payload": String(decoding: recorded.event.payload.canonicalBytes, as: UTF8.self),
-                ] as [String: Any]
-            },
+            "events": record.events.map { eventView($0, visit, linked: principal.may(.readAuditLog)) },
             "mayReverse": principal.may(.reverseContributions) && contribution.reversal == nil,
         ]
         if let reversal = contribution.reversal {

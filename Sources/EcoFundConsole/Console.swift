@@ -25,11 +25,16 @@ public struct Console: Sendable {
     let overview: FundOverviewService
     let commitments: CommitmentService
     let disbursements: DisbursementService
+    let auditLog: AuditLog
     let configuration: ConsoleConfiguration
     let views: Views
     let logger: Logger
 
-    public init(database: Database, tokens: TokenService, configuration: ConsoleConfiguration) throws {
+    /// - Parameter auditLog: the server's log, with its public key and export connection; without one, the log's
+    ///   pages cannot show a checkpoint's key and the export is refused.
+    public init(
+        database: Database, tokens: TokenService, auditLog: AuditLog? = nil, configuration: ConsoleConfiguration
+    ) throws {
         sessions = SessionService(database: database, tokens: tokens)
         people = PeopleService(database: database, tokens: tokens)
         access = AccessService(database: database, tokens: tokens)
@@ -38,6 +43,7 @@ public struct Console: Sendable {
         overview = FundOverviewService(database: database)
         commitments = CommitmentService(database: database)
         disbursements = DisbursementService(database: database)
+        self.auditLog = auditLog ?? AuditLog(database: database)
         self.configuration = configuration
         views = try Views()
         logger = database.logger
@@ -46,6 +52,7 @@ public struct Console: Sendable {
     /// Adds the console's routes to the server's router.
     public func register(on router: Router<BasicRequestContext>) {
         router.get("assets/console.css") { _, _ in Assets.css }
+        router.get("assets/verify.js") { _, _ in Assets.verifyScript }
         router.get("language") { request, _ in self.switchLanguage(request) }
         registerSignIn(on: router)
         router.get("/") { request, context in
@@ -55,6 +62,8 @@ public struct Console: Sendable {
         registerCommitments(on: router)
         registerRuns(on: router)
         registerPeople(on: router)
+        registerBooks(on: router)
+        registerAuditLog(on: router)
     }
 }
 

@@ -48,6 +48,15 @@ struct Views: Sendable {
         return referer.path + (referer.query.map { "?\($0)" } ?? "")
     }
 
+    /// A page of this console with a query, each value encoded as a form would send it.
+    static func address(_ path: String, _ query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return path }
+        return path + "?"
+            + query.map { name, value in
+                "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }.joined(separator: "&")
+    }
+
     static func redirect(_ path: String) -> Response {
         var headers = Self.headers
         headers[.location] = path
@@ -57,7 +66,7 @@ struct Views: Sendable {
     /// A page in the frame.
     func page(
         _ template: String, title: String, visit: Visit, data: [String: Any], status: HTTPResponse.Status = .ok,
-        current: String? = nil, address: String? = nil
+        current: String? = nil, address: String? = nil, scripts: [String] = []
     ) -> Response {
         var context = data
         context["t"] = visit.catalog.texts
@@ -67,6 +76,8 @@ struct Views: Sendable {
         let path = visit.request.uri.path
         var frame: [String: Any] = [
             "t": visit.catalog.texts, "lang": visit.language.tag, "title": title, "content": content,
+            // Scripts of this server only (the CSP allows no other), each an enhancement: the page works without.
+            "scripts": scripts,
             "switchTo": visit.language == .zh ? "en" : "zh",
             "switchLabel": visit.language == .zh ? "English" : "简体中文",
             // Back to this very page after the switch, its query too (a filtered list, a preview); a page that
@@ -101,6 +112,8 @@ enum Menu {
             items.append(("/runs", "nav_runs"))
         }
         if principal.may(.proposeRuns) { items.append(("/runs/new", "nav_run_new")) }
+        if principal.may(.readBooks) { items.append(("/journal", "nav_books")) }
+        if principal.may(.readAuditLog) { items.append(("/audit", "nav_audit")) }
         if principal.may(.managePeople) { items.append(("/people", "nav_people")) }
         if principal.may(.decideAccess) { items.append(("/access-requests", "nav_access_requests")) }
         // The page's own item is the longest path it lies under: /runs/new lights "propose", not "runs".
@@ -117,18 +130,21 @@ struct ConsoleSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The style sheet, served by the binary itself (no CDN).
+/// The style sheet and the one script (the inclusion proof's check), served by the binary itself (no CDN).
 enum Assets {
-    static let css: Response = {
-        guard let url = Bundle.module.url(forResource: "console", withExtension: "css", subdirectory: "Assets"),
+    static let css = asset("console", "css", type: "text/css; charset=utf-8")
+    static let verifyScript = asset("verify", "js", type: "text/javascript; charset=utf-8")
+
+    static func asset(_ name: String, _ ext: String, type: String) -> Response {
+        guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Assets"),
             let data = try? Data(contentsOf: url)
-        else { preconditionFailure("the console's style sheet is missing from its bundle") }
+        else { preconditionFailure("the console's \(name).\(ext) is missing from its bundle") }
         return Response(
             status: .ok,
             headers: [
-                .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600",
+                .contentType: type, .cacheControl: "public, max-age=3600",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }()
+    }
 }

@@ -105,8 +105,9 @@ struct Serve: AsyncParsableCommand {
             signingKey: try environment.values["ECOFUND_SIGNING_KEY"].map { try SigningKeyFile.load($0) },
             metricsPort: metricsPort, metricsHost: environment.values["ECOFUND_METRICS_HOST"] ?? "127.0.0.1")
         let console = ConsoleConfiguration(secureCookies: environment.values["ECOFUND_INSECURE_COOKIES"] != "1")
-        let app = try await buildApplication(configuration) { router, database, tokens in
-            try Console(database: database, tokens: tokens, configuration: console).register(on: router)
+        let app = try await buildApplication(configuration) { router, database, tokens, auditLog in
+            try Console(database: database, tokens: tokens, auditLog: auditLog, configuration: console).register(
+                on: router)
         }
         // SIGTERM (or Ctrl-C) stops new connections and lets requests in flight finish, for at most the drain time;
         // whatever still runs then is cancelled (its transaction rolls back), and after 5 s more the process ends

@@ -6,11 +6,14 @@ the environment. Every page is screenshotted in both languages under .build/scre
 Environment: CONSOLE_URL, ACTIVATION_CODES (a file of "subject role code" lines), SCREENSHOTS (a directory).
 """
 
+import glob
 import os
 import re
+import subprocess
 import sys
 import time
 import urllib.parse
+import zipfile
 
 import pyotp
 from axe_selenium_python import Axe
@@ -374,6 +377,150 @@ def deactivation_journey(driver):
     both_languages(driver, "people-deactivated")
 
 
+def wait_verdict(driver):
+    """Waits for the proof page's own check to finish, and returns its verdict's class and text."""
+    WebDriverWait(driver, 15).until(lambda d: "verified" in d.find_element(By.ID, "verify-result").get_attribute("class")
+                                    or "failed" in d.find_element(By.ID, "verify-result").get_attribute("class"))
+    result = driver.find_element(By.ID, "verify-result")
+    return result.get_attribute("class"), result.text
+
+
+def auditor_journey(driver):
+    """An auditor, in the browser only: the journal filtered to an account and a kind, an account's ledger with its
+    running balance, the trial balance and the fund statement; a contribution's entry found, its event's inclusion
+    proof checked by the page itself (and refused once the key or the event is not the signed one); the export
+    downloaded, passed by `ecofund verify`, and failed once one CSV cell is edited."""
+    driver.get(f"{BASE}/people")
+    fill(driver, "subject", "wu.auditor")
+    driver.find_element(By.CSS_SELECTOR, "#role option[value=auditor]").click()
+    driver.find_element(By.CSS_SELECTOR, "#jurisdiction option[value='']").click()
+    submit(driver)
+    codes = driver.find_elements(By.ID, "activation-code")
+    check(codes, "an auditor is created at once (no money moves by an auditor) with an activation code")
+    CODES["wu.auditor"] = codes[0].text if codes else ""
+    sign_out(driver)
+    activate(driver, "wu.auditor")
+    sign_in(driver, "wu.auditor")
+    check(path(driver) == "/", "the auditor signs in with a password alone")
+    menu = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "nav.menu a")]
+    check(any(h.endswith("/journal") for h in menu) and any(h.endswith("/audit") for h in menu),
+          "the auditor's menu offers the books and the audit log")
+
+    driver.get(f"{BASE}/journal")
+    entries = driver.find_elements(By.CSS_SELECTOR, "section.entry")
+    check(entries, f"the journal lists entries ({len(entries)} on the first page)")
+    both_languages(driver, "journal")
+    driver.get(f"{BASE}/journal?account=contributions:beijing&kind=contribution")
+    captions = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "section.entry caption")]
+    lines = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "section.entry table")]
+    check(captions and all("缴款" in c for c in captions) and all("contributions:beijing" in t for t in lines),
+          f"filtered by account and kind, every entry is a contribution touching contributions:beijing ({len(captions)})")
+    shoot(driver, "journal-filtered.zh")
+    walk(driver, "/journal", "form.filters", "from", ["2025-13-01", HOSTILE])
+    driver.get(f"{BASE}/journal?account=nothing:here")
+    check(driver.find_elements(By.ID, "account-error"), "an account that is not one is said beside the field")
+    driver.get(f"{BASE}/journal?from=2026-02-01&to=2026-01-01")
+    check(driver.find_elements(By.ID, "to-error"), "a range that ends before it starts is said beside the end date")
+
+    driver.get(f"{BASE}/trial-balance?asOf=2025-12-31")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "the trial balance of 2025-12-31 balances")
+    foot = driver.find_elements(By.CSS_SELECTOR, "tfoot td")
+    check(len(foot) == 2 and foot[0].text == foot[1].text, f"its debit and credit totals are equal: {[f.text for f in foot]}")
+    both_languages(driver, "trial-balance")
+    walk(driver, "/trial-balance", "form.filters", "asOf", ["2025-02-30", HOSTILE])
+
+    driver.get(f"{BASE}/accounts/fund:cash?from=2025-01-01&to=2026-12-31")
+    rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+    balances = [r.find_elements(By.TAG_NAME, "td")[-1].text for r in rows]
+    closing = driver.find_elements(By.CSS_SELECTOR, "dl.facts dd.num")
+    check(rows and closing and balances[-1] == closing[-1].text,
+          f"the ledger's running balance ends at the closing balance: {balances[-1:]} / {[c.text for c in closing]}")
+    both_languages(driver, "ledger")
+
+    driver.get(f"{BASE}/fund-statement?year=2025")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "the 2025 fund statement ties to its cash")
+    both_languages(driver, "fund-statement")
+
+    # A contribution's entry, then its event's proof, checked in the page.
+    driver.get(f"{BASE}/contributions?contributor=beijing")
+    driver.find_element(By.CSS_SELECTOR, "tbody tr td a[href^='/contributions/']").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.events a[href^='/audit/events/']"))
+    check(driver.find_elements(By.CSS_SELECTOR, "caption"), "the contribution's journal entry is shown")
+    proof = driver.find_element(By.CSS_SELECTOR, "ul.events a[href^='/audit/events/']")
+    page = driver.find_element(By.TAG_NAME, "html")
+    proof.click()
+    WebDriverWait(driver, 15).until(replaced(page))
+    verdict, words = wait_verdict(driver)
+    check("verified" in verdict and "已验证" in words, f"the page verifies the event's inclusion proof itself: {words}")
+    steps = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#verify-steps li")]
+    check(len(steps) == 4 and all(s.startswith("✓") for s in steps), f"every step is shown and passes: {steps}")
+    both_languages(driver, "audit-event")
+    verdict, _ = wait_verdict(driver)
+    check("verified" in verdict, "the English page verifies too")
+    key = driver.find_element(By.ID, "published-key")
+    published = key.get_attribute("value")
+    key.clear()
+    key.send_keys("A" * 43 + "=")
+    driver.find_element(By.ID, "verify-button").click()
+    time.sleep(0.5)
+    verdict, words = wait_verdict(driver)
+    check("failed" in verdict and "密钥" in words, f"against another key the page says the key is not the signer's: {words}")
+    shoot(driver, "audit-event-wrong-key.zh")
+    key.clear()
+    key.send_keys(published)
+    driver.execute_script("""
+        const s = document.getElementById('verify');
+        s.dataset.canonical = s.dataset.canonical.replace(/[0-9]/, d => String((Number(d) + 1) % 10));""")
+    driver.find_element(By.ID, "verify-button").click()
+    time.sleep(0.5)
+    verdict, words = wait_verdict(driver)
+    check("failed" in verdict and "叶子" in words or "failed" in verdict and "哈希" in words,
+          f"an event changed by one digit fails at its leaf hash: {words}")
+    shoot(driver, "audit-event-altered.zh")
+
+    driver.get(f"{BASE}/audit")
+    check(driver.find_elements(By.CSS_SELECTOR, "tbody tr"), "the event log lists events beside the checkpoint")
+    both_languages(driver, "audit-log")
+
+    # The export, downloaded in the browser and verified offline.
+    downloads = os.environ.get("DOWNLOADS", os.path.join(SHOTS, "downloads"))
+    os.makedirs(downloads, exist_ok=True)
+    for old in glob.glob(os.path.join(downloads, "*")):
+        os.remove(old)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    driver.get(f"{BASE}/audit/export")
+    both_languages(driver, "audit-export")
+    walk(driver, "/audit/export", "form.filters", "to", ["2025-02-30", HOSTILE])
+    driver.get(f"{BASE}/audit/export")
+    set_value(driver, "from", "2025-01-01")
+    set_value(driver, "to", "2026-12-31")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    archive = None
+    for _ in range(120):
+        done = [f for f in glob.glob(os.path.join(downloads, "*.zip"))]
+        if done and not glob.glob(os.path.join(downloads, "*.crdownload")):
+            archive = done[0]
+            break
+        time.sleep(0.5)
+    check(archive is not None, f"the export downloads in the browser: {archive}")
+    binary = os.environ.get("ECOFUND_BIN")
+    if archive and binary:
+        passed = subprocess.run([binary, "verify", archive, "--public-key", published], capture_output=True, text=True)
+        check(passed.returncode == 0, f"ecofund verify passes the downloaded export: {passed.stdout.strip()[-200:]}")
+        edited = archive.replace(".zip", "-edited.zip")
+        with zipfile.ZipFile(archive) as source, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "contributions.csv":
+                    text = data.decode("utf-8-sig").split("\r\n")
+                    # One digit of the first row's amount, as a careless or dishonest hand would.
+                    text[1] = re.sub(r",(\d)", lambda m: "," + str((int(m.group(1)) + 1) % 10), text[1], count=1)
+                    data = ("\ufeff" + "\r\n".join(text)).encode("utf-8")
+                target.writestr(item.filename, data)
+        failed = subprocess.run([binary, "verify", edited, "--public-key", published], capture_output=True, text=True)
+        check(failed.returncode == 1, f"the same export with one CSV cell edited fails: {failed.stdout.strip()[-300:]}")
+
+
 def main():
     driver = browser()
     try:
@@ -545,6 +692,7 @@ def main():
               "after five failures even the right password is refused: the account is locked")
         both_languages(driver, "sign-in-locked")
         deactivation_journey(driver)
+        auditor_journey(driver)
     finally:
         driver.quit()
     if failures:

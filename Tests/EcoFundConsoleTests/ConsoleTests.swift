@@ -144,6 +144,26 @@ import Testing
         }
     }
 
+    @Test func theBooksAreReadByEveryoneAndTheLogOnlyByThoseWhoMay() async throws {
+        try await Self.with { client, _ in
+            let signedIn = try await client.post("/sign-in", ["subject": "li.beijing", "password": Self.password])
+            let cookie = try #require(signedIn.sessionCookie)
+            for page in [
+                "/journal", "/trial-balance?asOf=2025-12-31", "/accounts/fund:cash", "/fund-statement?year=2025",
+            ] {
+                let shown = try await client.get(page, cookie: cookie)
+                #expect(shown.status == .ok, "\(page)")
+            }
+            #expect(try await client.get("/accounts/nothing:here", cookie: cookie).status == .notFound)
+            let badDate = try await client.get("/journal?from=2025-13-01", cookie: cookie)
+            #expect(badDate.status == .ok && badDate.text.contains("id=\"from-error\""), "said beside the field")
+            // A finance official may read the books but not the signed log, nor export: the services refuse.
+            for page in ["/audit", "/audit/events/0", "/audit/export", "/audit/export?download=1&from=2025-01-01"] {
+                #expect(try await client.get(page, cookie: cookie).status == .forbidden, "\(page)")
+            }
+            #expect(try await client.get("/journal", cookie: nil).status == .seeOther, "not signed in: to sign in")
+        }
+    }
 }
 
 extension TestClientProtocol {
