@@ -3,12 +3,13 @@
 
 browser_journeys() {
     local work=$1 port=$2
-    ensure_packages chromium chromium-driver fonts-noto-cjk python3-venv
+    # LibreOffice opens the exported CSV files as a spreadsheet would; openpyxl reads its cells back.
+    ensure_packages chromium chromium-driver fonts-noto-cjk python3-venv libreoffice-calc-nogui
     local venv="$ROOT/.build-drills/browser-venv"
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import selenium, axe_selenium_python, pyotp' 2>/dev/null; then
-        say "installing Selenium, axe-selenium-python and pyotp into $venv"
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import selenium, axe_selenium_python, pyotp, openpyxl' 2>/dev/null; then
+        say "installing Selenium, axe-selenium-python, pyotp and openpyxl into $venv"
         python3 -m venv "$venv"
-        "$venv/bin/pip" install -q selenium axe-selenium-python pyotp
+        "$venv/bin/pip" install -q selenium axe-selenium-python pyotp openpyxl
     fi
     psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE console_journeys" >/dev/null
     local binary="$ROOT/.build/debug/ecofund"

@@ -1,8 +1,8 @@
 extension ExportFormat.Column {
     static let jurisdictions: [Self] = [
         .init("code", "lower-case pinyin code, such as chengde"),
-        .init("name", "English name"),
-        .init("name_zh", "Chinese name, such as 承德市"),
+        .init("name", "English name (text)"),
+        .init("name_zh", "Chinese name, such as 承德市 (text)"),
         .init("level", "province or city"),
         .init("parent", "the province of a city; empty for a province"),
         .init("population", "residents"),
@@ -14,7 +14,7 @@ extension ExportFormat.Column {
         .init("entry_id", "the entry's number; entries are listed by it"),
         .init("kind", "contribution, reversal, disbursement or payment"),
         .init("value_date", "the date the money moved"),
-        .init("memo", "what the entry records"),
+        .init("memo", "what the entry records (text)"),
         .init("reverses", "for a reversal, the entry it mirrors"),
         .init("recorded_by", "who recorded it"),
         .init("recorded_at", "when it was recorded"),
@@ -49,15 +49,16 @@ extension ExportFormat.Column {
     static let contributions: [Self] = [
         .init("id", "the contribution's id"),
         .init("contributor", "the paying jurisdiction's code"),
+        .init("contributor_name", "its Chinese name, such as 北京市 (text)"),
         .init("amount", "yuan received"),
         .init("value_date", "the date the bank received it"),
-        .init("reference", "the bank's transfer reference"),
-        .init("memo", "a note"),
+        .init("reference", "the bank's transfer reference, as entered (text)"),
+        .init("memo", "a note (text)"),
         .init("entry_id", "the journal entry that booked it"),
         .init("recorded_by", "who recorded it"),
         .init("recorded_at", "when it was recorded"),
         .init("reversal_entry_id", "the entry that reversed it; empty unless reversed"),
-        .init("reversal_reason", "why it was reversed"),
+        .init("reversal_reason", "why it was reversed (text)"),
         .init("reversed_by", "who reversed it"),
         .init("reversed_at", "when it was reversed"),
     ]
@@ -65,10 +66,11 @@ extension ExportFormat.Column {
     static let commitments: [Self] = [
         .init("id", "the pledge's id"),
         .init("contributor", "the pledging jurisdiction's code"),
+        .init("contributor_name", "its Chinese name (text)"),
         .init("fiscal_year", "the calendar year pledged for"),
         .init("amount", "yuan pledged"),
         .init("fulfilled", "yuan received for it: contributions dated in the year, less reversed ones"),
-        .init("memo", "a note"),
+        .init("memo", "a note (text)"),
         .init("recorded_by", "who recorded it"),
         .init("recorded_at", "when it was recorded"),
     ]
@@ -97,7 +99,7 @@ extension ExportFormat.Column {
         .init("run_id", "the run"),
         .init("seq", "the transition's place in the run's history"),
         .init("status", "the status the run moved to"),
-        .init("reason", "why, for a rejection or cancellation"),
+        .init("reason", "why, for a rejection or cancellation (text)"),
         .init("actor", "who moved it"),
         .init("at", "when"),
     ]
@@ -105,7 +107,8 @@ extension ExportFormat.Column {
     static let allocations: [Self] = [
         .init("run_id", "the run"),
         .init("recipient", "the recipient jurisdiction's code"),
-        .init("tranche", "the tranche it was allocated from"),
+        .init("recipient_name", "its Chinese name, such as 承德市 (text)"),
+        .init("tranche", "the tranche it was allocated from (text)"),
         .init("amount", "yuan allocated"),
         .init("withheld", "true when the recipient was withheld"),
         .init("derivation", "every intermediate value behind the amount, JSON"),
@@ -114,8 +117,9 @@ extension ExportFormat.Column {
     static let payments: [Self] = [
         .init("run_id", "the run"),
         .init("recipient", "the jurisdiction paid"),
+        .init("recipient_name", "its Chinese name (text)"),
         .init("amount", "yuan paid"),
-        .init("bank_reference", "the bank's reference of the transfer"),
+        .init("bank_reference", "the bank's reference of the transfer, as entered (text)"),
         .init("entry_id", "the journal entry of the payment"),
         .init("confirmed_by", "who confirmed it"),
         .init("confirmed_at", "when"),
@@ -129,7 +133,7 @@ extension ExportFormat.Column {
         .init("revision", "1 for the first entry, then each revision"),
         .init("values", "indicator code → raw value as entered, JSON"),
         .init("composite", "the composite score, two decimals"),
-        .init("reason", "why it was revised"),
+        .init("reason", "why it was revised (text)"),
         .init("recorded_by", "who entered it"),
         .init("recorded_at", "when"),
     ]

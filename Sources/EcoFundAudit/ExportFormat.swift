@@ -5,9 +5,31 @@ import EcoFundCore
 ///
 /// CSV files follow RFC 4180, start with the UTF-8 byte order mark (so Excel on a Chinese desktop reads 北京市), end
 /// rows with CR LF, and carry a header row naming the columns below in this order. Amounts are yuan with exactly two
-/// decimals (`-1234.05`), dates `YYYY-MM-DD`, instants UTC RFC 3339 with microseconds, people by their login name.
+/// decimals (`-1234.05`), plain numbers; dates `YYYY-MM-DD`, instants UTC RFC 3339 with microseconds, people by their
+/// login name, jurisdictions by code with the Chinese name in a column beside it where a person reads them.
+///
+/// Text a person typed (references, memos, reasons, names; the columns marked "text" below) is safe to open in a
+/// spreadsheet (OWASP's rule against CSV injection): a cell whose first character is `=`, `+`, `-`, `@`, a tab, a
+/// carriage return, or `'` itself is written with one `'` before it, so `=1+2` arrives as the text `'=1+2`, never
+/// as a formula. ``original(_:)`` undoes it (one leading `'` dropped), which is unambiguous because a `'` typed
+/// first is itself escaped. The database writes cells with `csv_text()` (Schema/014), the same rule.
 public enum ExportFormat {
-    public static let version = "ecofund-audit-export/1"
+    public static let version = "ecofund-audit-export/2"
+
+    /// The first characters a spreadsheet would read as the start of a formula, and the escape itself. Scalars, not
+    /// characters: "\r\n" is one Swift character, and it starts with a carriage return.
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "'"]
+
+    /// A text cell as the export writes it.
+    public static func neutralised(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, formulaStarts.contains(first) else { return text }
+        return "'" + text
+    }
+
+    /// A text cell as the person typed it: the export's leading `'` removed.
+    public static func original(_ cell: String) -> String {
+        cell.unicodeScalars.first == "'" ? String(cell.unicodeScalars.dropFirst()) : cell
+    }
 
     /// What every CSV file starts with: the UTF-8 byte order mark, so that Excel reads Chinese names correctly.
     public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]

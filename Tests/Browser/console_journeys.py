@@ -149,6 +149,8 @@ def both_languages(driver, name):
     language(driver, "zh")
 
 
+# Bank references a spreadsheet would read as formulas; they must arrive in a spreadsheet as text.
+FORMULAS = ["=1+2", "+86", "-5", "@SUM(A1)"]
 HOSTILE = "<script>alert('x')</script>\"'; DROP TABLE contributions; --"
 SERVER_FAULT = "服务器出了问题"
 
@@ -519,6 +521,34 @@ def auditor_journey(driver):
                 target.writestr(item.filename, data)
         failed = subprocess.run([binary, "verify", edited, "--public-key", published], capture_output=True, text=True)
         check(failed.returncode == 1, f"the same export with one CSV cell edited fails: {failed.stdout.strip()[-300:]}")
+        spreadsheet_check(archive)
+
+
+def spreadsheet_check(archive):
+    """Opens the export's contributions.csv in LibreOffice as Excel on a Chinese desktop would (UTF-8, as its byte
+    order mark says; headless LibreOffice does not sniff it, so the import options name it) and reads the cells back:
+    the formula-like references are text, never formulas; amounts are numbers; Chinese names intact."""
+    import openpyxl
+    work = os.path.join(os.path.dirname(archive), "spreadsheet")
+    os.makedirs(work, exist_ok=True)
+    with zipfile.ZipFile(archive) as source:
+        source.extract("contributions.csv", work)
+    converted = subprocess.run(
+        ["soffice", "--headless", "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", work,
+         os.path.join(work, "contributions.csv")], capture_output=True, text=True, timeout=120)
+    check(converted.returncode == 0, f"LibreOffice converts contributions.csv: {converted.stderr.strip()[-200:]}")
+    sheet = openpyxl.load_workbook(os.path.join(work, "contributions.xlsx")).active
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    reference, amount, name = header.index("reference"), header.index("amount"), header.index("contributor_name")
+    cells = {row[reference].value: row for row in rows[1:]}
+    for formula in FORMULAS:
+        cell = cells.get("'" + formula)
+        check(cell is not None and cell[reference].data_type == "s",
+              f"the reference {formula!r} opens as the text {(cell[reference].value if cell else None)!r}, not a formula")
+    check(not any(c.data_type == "f" for row in rows for c in row), "no cell of the file opens as a formula")
+    check(all(isinstance(row[amount].value, (int, float)) for row in rows[1:]), "every amount opens as a number")
+    check(any(row[name].value == "北京市" for row in rows[1:]), "Chinese names open intact (北京市)")
 
 
 def main():
@@ -673,6 +703,14 @@ def main():
         check(len(rows) == 1 and "¥1,234,567.89" in rows[0], f"a double-clicked submit records once: {rows}")
         check(not driver.find_elements(By.CSS_SELECTOR, ".field.invalid, .notice.error"),
               "a list with a good filter marks no field as wrong")
+        # References a spreadsheet would run as formulas: recorded as typed (the export neutralises them).
+        for reference in FORMULAS:
+            driver.get(f"{BASE}/contributions/new")
+            fill(driver, "amount", "10.00")
+            fill(driver, "reference", reference)
+            submit(driver)
+            facts = driver.find_elements(By.CSS_SELECTOR, "dl.facts dd")
+            check(any(f.text == reference for f in facts), f"the reference {reference!r} is recorded as typed")
         shoot(driver, "contributions.zh")
         language(driver, "en")
         shoot(driver, "contributions.en")

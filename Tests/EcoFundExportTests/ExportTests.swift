@@ -319,6 +319,12 @@ import ZIPFoundation
                 UPDATE audit_events SET payload = jsonb_set(payload, '{reference}', '"FORGED-1"')
                  WHERE id = (SELECT min(id) FROM audit_events WHERE type = 'contribution.recorded')
                 """,
+                // The books made to agree with the forged event, as a careful forger would.
+                """
+                UPDATE contributions SET reference = 'FORGED-1'
+                 WHERE id = (SELECT (payload->>'id')::uuid FROM audit_events
+                              WHERE id = (SELECT min(id) FROM audit_events WHERE type = 'contribution.recorded'))
+                """,
                 "DELETE FROM audit_checkpoints", "DELETE FROM audit_log_nodes", "DELETE FROM audit_log")
             try await Self.seal(database)
             let second = try await Self.export(database)

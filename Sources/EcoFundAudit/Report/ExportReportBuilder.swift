@@ -65,7 +65,8 @@ public struct ExportReportBuilder {
         case .jurisdictions:
             places.append(
                 Place(
-                    code: row.string(at[0]), name: row.string(at[1]), nameZh: row.string(at[2]),
+                    code: row.string(at[0]), name: ExportFormat.original(row.string(at[1])),
+                    nameZh: ExportFormat.original(row.string(at[2])),
                     isProvince: row.equals(at[3], "province"), parent: row.string(at[4]),
                     population: row.string(at[5])))
         case .accounts:

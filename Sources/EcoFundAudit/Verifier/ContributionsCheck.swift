@@ -1,10 +1,11 @@
 import EcoFundCore
 
 /// `contributions.csv`: each contribution is booked by its entry for its amount, agrees with the signed event that
-/// recorded it (and its reversal with the event that reversed it), and no signed contribution of the range is missing.
+/// recorded it — the bank reference too, as typed once the CSV's spreadsheet escape is undone — (and its reversal with
+/// the event that reversed it), and no signed contribution of the range is missing.
 struct ContributionsCheck: RowCheck {
     static let file = ExportFormat.File.contributions
-    static let required = ["id", "contributor", "amount", "value_date", "entry_id", "reversal_entry_id"]
+    static let required = ["id", "contributor", "amount", "value_date", "entry_id", "reversal_entry_id", "reference"]
     private var journal: Journal
     private let events: SignedEvents
     private let manifest: ExportManifest
@@ -31,11 +32,15 @@ struct ContributionsCheck: RowCheck {
                 "\(what) of \(Money(fen: amountFen).decimalString) is booked by entry \(entryID) for "
                     + "\(Money(fen: totalFen).decimalString)")
         }
-        let stored = (contributor: row.string(columns[1]), valueDate: row.string(columns[3]))
+        let stored = (
+            contributor: row.string(columns[1]), valueDate: row.string(columns[3]),
+            reference: ExportFormat.original(row.string(columns[6]))
+        )
         if let event = events.contributions[id] {
             let signed = (
                 amount: event["amount"]?.text, contributor: event["contributor"]?.text,
-                entryID: event["entryID"]?.integer, valueDate: event["valueDate"]?.text
+                entryID: event["entryID"]?.integer, valueDate: event["valueDate"]?.text,
+                reference: event["reference"]?.text
             )
             if signed.amount != Money(fen: amountFen).decimalString || signed.contributor != stored.contributor
                 || signed.entryID != entryID || signed.valueDate != stored.valueDate
@@ -45,6 +50,11 @@ struct ContributionsCheck: RowCheck {
                         + "\(stored.valueDate), entry \(entryID)) differs from the signed event that recorded it "
                         + "(\(signed.contributor ?? "?"), \(signed.amount ?? "?"), \(signed.valueDate ?? "?"), "
                         + "entry \(signed.entryID.map(String.init) ?? "?"))")
+            }
+            if signed.reference != stored.reference {
+                report.fail(
+                    "\(what) has reference \"\(stored.reference)\" in contributions.csv, but the signed event that "
+                        + "recorded it says \"\(signed.reference ?? "?")\"")
             }
         } else {
             report.fail("\(what) is not in the signed event log: no contribution.recorded event names it")

@@ -37,12 +37,14 @@ enum ExportRepository {
         switch table {
         case .jurisdictions:
             """
-            SELECT code, name, name_zh, level, parent, population, ecological_area, env_spending_per_capita
+            SELECT code, csv_text(name) AS name, csv_text(name_zh) AS name_zh, level, parent, population,
+                   ecological_area, env_spending_per_capita
               FROM jurisdictions ORDER BY code
             """
         case .journalEntries:
             """
-            SELECT id AS entry_id, kind, value_date, memo, reverses, recorded_by, utc_text(recorded_at) AS recorded_at
+            SELECT id AS entry_id, kind, value_date, csv_text(memo) AS memo, reverses, recorded_by,
+                   utc_text(recorded_at) AS recorded_at
               FROM journal_entries WHERE value_date \(inRange) ORDER BY id
             """
         case .journalLines:
@@ -55,48 +57,55 @@ enum ExportRepository {
         case .trialBalance: trialBalance
         case .contributions:
             """
-            SELECT c.id, c.contributor, fen_text(c.amount_fen) AS amount, c.value_date, c.reference, c.memo, c.entry_id,
+            SELECT c.id, c.contributor, csv_text(j.name_zh) AS contributor_name, fen_text(c.amount_fen) AS amount,
+                   c.value_date, csv_text(c.reference) AS reference, csv_text(c.memo) AS memo, c.entry_id,
                    u.subject AS recorded_by, utc_text(c.recorded_at) AS recorded_at,
-                   r.entry_id AS reversal_entry_id, r.reason AS reversal_reason, ru.subject AS reversed_by,
+                   r.entry_id AS reversal_entry_id, csv_text(r.reason) AS reversal_reason, ru.subject AS reversed_by,
                    utc_text(r.reversed_at) AS reversed_at
             \(ContributionRepository.withPeopleAndReversal)
+              JOIN jurisdictions j ON j.code = c.contributor
              WHERE c.value_date \(inRange) ORDER BY c.entry_id
             """
         case .commitments:
             """
-            SELECT m.id, m.contributor, m.fiscal_year, fen_text(m.amount_fen) AS amount,
-                   fen_text(commitment_fulfilled_fen(m.contributor, m.fiscal_year)) AS fulfilled, m.memo,
-                   u.subject AS recorded_by, utc_text(m.recorded_at) AS recorded_at
-              FROM commitments m JOIN users u ON u.id = m.recorded_by
+            SELECT m.id, m.contributor, csv_text(j.name_zh) AS contributor_name, m.fiscal_year,
+                   fen_text(m.amount_fen) AS amount,
+                   fen_text(commitment_fulfilled_fen(m.contributor, m.fiscal_year)) AS fulfilled,
+                   csv_text(m.memo) AS memo, u.subject AS recorded_by, utc_text(m.recorded_at) AS recorded_at
+              FROM commitments m JOIN users u ON u.id = m.recorded_by JOIN jurisdictions j ON j.code = m.contributor
              WHERE m.fiscal_year BETWEEN extract(year FROM \(fromSQL)) AND extract(year FROM \(toSQL))
              ORDER BY m.fiscal_year, m.contributor
             """
         case .runs: runs
         case .runTransitions:
             """
-            SELECT t.run_id, t.seq, t.status, t.reason, u.subject AS actor, utc_text(t.at) AS at
+            SELECT t.run_id, t.seq, t.status, csv_text(t.reason) AS reason, u.subject AS actor, utc_text(t.at) AS at
               FROM disbursement_run_transitions t JOIN users u ON u.id = t.actor
               JOIN disbursement_runs r ON r.id = t.run_id
              WHERE r.value_date \(inRange) ORDER BY r.proposed_at, t.run_id, t.seq
             """
         case .allocations:
             """
-            SELECT a.run_id, a.recipient, a.tranche, fen_text(a.amount_fen) AS amount, a.withheld, a.derivation
+            SELECT a.run_id, a.recipient, csv_text(j.name_zh) AS recipient_name, csv_text(a.tranche) AS tranche,
+                   fen_text(a.amount_fen) AS amount, a.withheld, a.derivation
               FROM disbursement_allocations a JOIN disbursement_runs r ON r.id = a.run_id
+              JOIN jurisdictions j ON j.code = a.recipient
              WHERE r.value_date \(inRange) ORDER BY r.proposed_at, a.run_id, a.recipient
             """
         case .payments:
             """
-            SELECT p.run_id, p.recipient, fen_text(p.amount_fen) AS amount, p.bank_reference, p.entry_id,
+            SELECT p.run_id, p.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(p.amount_fen) AS amount,
+                   csv_text(p.bank_reference) AS bank_reference, p.entry_id,
                    u.subject AS confirmed_by, utc_text(p.confirmed_at) AS confirmed_at
               FROM disbursement_payments p JOIN users u ON u.id = p.confirmed_by
+              JOIN jurisdictions j ON j.code = p.recipient
               JOIN disbursement_runs r ON r.id = p.run_id
              WHERE r.value_date \(inRange) ORDER BY p.entry_id
             """
         case .scores:
             """
             SELECT s.period_code AS period, p.scheme_code AS scheme, p.scheme_version, s.jurisdiction, s.revision,
-                   s."values", s.composite, s.reason, u.subject AS recorded_by, utc_text(s.recorded_at) AS recorded_at
+                   s."values", s.composite, csv_text(s.reason) AS reason, u.subject AS recorded_by, utc_text(s.recorded_at) AS recorded_at
               FROM assessment_scores s JOIN assessment_periods p ON p.code = s.period_code
               JOIN users u ON u.id = s.recorded_by
              ORDER BY s.period_code, s.jurisdiction, s.revision
