@@ -35,7 +35,7 @@ mismatched=$(psql_owner -d bench -Atc "SELECT count(*) FROM contribution_year_to
 
 codes="$dir/activation-codes"
 : >"$codes"
-for person in "bench.admin admin" "bench.finance finance beijing" "bench.approver approver"; do
+for person in "bench.admin admin" "bench.finance finance beijing" "bench.approver approver" "bench.reader auditor"; do
     set -- $person
     code=$("$binary" user create --subject "$1" --role "$2" ${3:+--jurisdiction "$3"})
     printf '%s %s %s\n' "$1" "$2" "$code" >>"$codes"
@@ -44,8 +44,11 @@ token=$("$binary" token create --role auditor --subject bench.auditor --days 1 2
 
 server_port=$(free_port)
 metrics_port=$(free_port)
+# A signing key, so that the audit log's pages have a checkpoint and proofs to show.
+rm -f "$dir/signing.key"
+"$binary" keygen --out "$dir/signing.key" >/dev/null
 LOG_LEVEL=warning ECOFUND_PORT=$server_port ECOFUND_METRICS_PORT=$metrics_port ECOFUND_INSECURE_COOKIES=1 \
-    "$binary" serve >"$dir/server.log" 2>&1 &
+    ECOFUND_SIGNING_KEY="$dir/signing.key" "$binary" serve >"$dir/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null || die "the server did not start; see $dir/server.log"

@@ -97,12 +97,16 @@ def main():
         for line in lines:
             subject, role, code = line.split()
             people[role] = signed_in(subject, code)
-    finance, approver, admin = people["finance"], people["approver"], people["admin"]
+    finance, approver, admin, auditor = people["finance"], people["approver"], people["admin"], people["auditor"]
     # Ids to open, from the pages themselves.
     _, _, page = timed(finance, "/contributions?contributor=beijing")
     contribution = re.search(r'href="/contributions/([0-9a-f-]{36})"', page).group(1)
     _, _, page = timed(approver, "/runs")
     run = re.search(r'href="/runs/([0-9a-f-]{36})"', page).group(1)
+    _, _, page = timed(auditor, "/journal")
+    journal_next = re.search(r'href="(/journal\?cursor=[^"]+)" rel="next"', page).group(1).replace("&amp;", "&")
+    _, _, page = timed(auditor, "/audit")
+    leaf = re.search(r'href="/audit/events/(\d+)"', page).group(1)
     pages = [
         ("baseline: GET /healthz", Visitor(), "/healthz"),
         ("sign-in page", Visitor(), "/sign-in"),
@@ -122,6 +126,23 @@ def main():
         ("approvals queue", approver, "/approvals"),
         ("people", admin, "/people"),
         ("access requests", admin, "/access-requests"),
+        ("journal, newest first (auditor)", auditor, "/journal"),
+        ("journal, its second page", auditor, journal_next),
+        ("journal of one account", auditor, "/journal?account=contributions:tianjin"),
+        ("journal of one account, one month two years back", auditor,
+         "/journal?account=contributions:tianjin&from=2024-03-01&to=2024-03-31"),
+        ("journal of a rare kind (payments)", auditor, "/journal?kind=payment"),
+        ("journal of one month, two years back", auditor, "/journal?from=2024-03-01&to=2024-03-31"),
+        ("ledger of fund:cash, one month (running balance)", auditor,
+         "/accounts/fund:cash?from=2025-06-01&to=2025-06-30"),
+        ("ledger of fund:cash, a whole year", auditor, "/accounts/fund:cash?from=2025-01-01&to=2025-12-31"),
+        ("ledger of a recipient's payable", auditor, "/accounts/payable:chengde?from=2024-01-01&to=2026-12-31"),
+        ("trial balance as of a date", auditor, "/trial-balance?asOf=2025-06-30"),
+        ("fund statement 2025", auditor, "/fund-statement?year=2025"),
+        ("audit log with its checkpoint", auditor, "/audit"),
+        ("an event with its inclusion proof", auditor, f"/audit/events/{leaf}"),
+        ("export form", auditor, "/audit/export"),
+        ("API: fund statement 2025", Visitor(TOKEN), "/v1/reports/fund-statement?fiscalYear=2025"),
         ("API: commitments 2025", Visitor(TOKEN), "/v1/commitments?fiscalYear=2025"),
         ("API: contributions of one month, two years back", Visitor(TOKEN),
          "/v1/contributions?from=2024-03-01&to=2024-03-31"),
