@@ -192,16 +192,17 @@ extension DemoSeed {
         maxShareOfTranche: "0.60", missingScore: "withhold")
 
     /// Publishes `jjj-annual` and takes one run through the whole cycle: proposed by a finance official,
-    /// approved and posted by an approver, every recipient's payment confirmed.
+    /// approved and posted by an approver, every recipient's payment confirmed; in December 2025, on the 2025 scores,
+    /// so that the year's books (and an export of 2025) hold money in, money out, and the payments.
     static func loadDisbursement(into database: Database, as admin: Principal) async throws {
         let service = DisbursementService(database: database)
         _ = try await service.publish(annualRule, by: admin, idempotencyKey: try IdempotencyKey("demo-rule-jjj-annual"))
         let proposer = try await user(database, subject: "demo-finance", role: .finance, jurisdiction: "beijing")
         let approver = try await user(database, subject: "demo-approver", role: .approver, jurisdiction: nil)
-        let valueDate = try CalendarDate(parsing: "2026-01-15", at: "")
+        let valueDate = try CalendarDate(parsing: "2025-12-15", at: "")
         let run = try await service.propose(
             rule: "jjj-annual", version: 1, pool: nil, valueDate: valueDate, by: proposer,
-            idempotencyKey: try IdempotencyKey("demo-run-2026-01"))
+            idempotencyKey: try IdempotencyKey("demo-run-2025-12"))
         let id = run.value.id
         _ = try await service.transition(
             id, .approve, reason: nil, by: approver, idempotencyKey: try IdempotencyKey("demo-approve"))
@@ -209,8 +210,8 @@ extension DemoSeed {
             id, .post, reason: nil, by: approver, idempotencyKey: try IdempotencyKey("demo-post"))
         for (index, recipient) in run.value.allocation.allocations.enumerated() where recipient.amount.fen > 0 {
             _ = try await service.confirmPayment(
-                id, recipient: recipient.recipient, bankReference: "PBOC-20260120-\(100 + index)",
-                valueDate: try CalendarDate(parsing: "2026-01-20", at: ""), by: approver,
+                id, recipient: recipient.recipient, bankReference: "PBOC-20251220-\(100 + index)",
+                valueDate: try CalendarDate(parsing: "2025-12-20", at: ""), by: approver,
                 idempotencyKey: try IdempotencyKey("demo-pay-\(recipient.recipient)"))
         }
     }
