@@ -25,6 +25,7 @@ public struct Console: Sendable {
     let overview: FundOverviewService
     let commitments: CommitmentService
     let disbursements: DisbursementService
+    let assessment: AssessmentService
     let auditLog: AuditLog
     let configuration: ConsoleConfiguration
     let views: Views
@@ -43,6 +44,7 @@ public struct Console: Sendable {
         overview = FundOverviewService(database: database)
         commitments = CommitmentService(database: database)
         disbursements = DisbursementService(database: database)
+        assessment = AssessmentService(database: database)
         self.auditLog = auditLog ?? AuditLog(database: database)
         self.configuration = configuration
         views = try Views()
@@ -62,6 +64,7 @@ public struct Console: Sendable {
         registerCommitments(on: router)
         registerRuns(on: router)
         registerPeople(on: router)
+        registerAssessment(on: router)
         registerBooks(on: router)
         registerAuditLog(on: router)
     }

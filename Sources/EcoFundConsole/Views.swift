@@ -112,6 +112,9 @@ enum Menu {
             items.append(("/runs", "nav_runs"))
         }
         if principal.may(.proposeRuns) { items.append(("/runs/new", "nav_run_new")) }
+        if principal.may(.enterScores) || principal.may(.readAuditLog) {
+            items.append(("/assessment", "nav_assessment"))
+        }
         if principal.may(.readBooks) { items.append(("/journal", "nav_books")) }
         if principal.may(.readAuditLog) { items.append(("/audit", "nav_audit")) }
         if principal.may(.managePeople) { items.append(("/people", "nav_people")) }

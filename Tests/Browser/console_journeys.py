@@ -387,19 +387,25 @@ def wait_verdict(driver):
     return result.get_attribute("class"), result.text
 
 
+def create_at_once(driver, subject, role):
+    """The admin creates a person who moves no money: made at once, with the activation code shown."""
+    driver.get(f"{BASE}/people")
+    fill(driver, "subject", subject)
+    driver.find_element(By.CSS_SELECTOR, f"#role option[value={role}]").click()
+    driver.find_element(By.CSS_SELECTOR, "#jurisdiction option[value='']").click()
+    submit(driver)
+    codes = driver.find_elements(By.ID, "activation-code")
+    check(codes, f"an {role} is created at once (no money moves by one) with an activation code")
+    CODES[subject] = codes[0].text if codes else ""
+
+
 def auditor_journey(driver):
     """An auditor, in the browser only: the journal filtered to an account and a kind, an account's ledger with its
     running balance, the trial balance and the fund statement; a contribution's entry found, its event's inclusion
     proof checked by the page itself (and refused once the key or the event is not the signed one); the export
     downloaded, passed by `ecofund verify`, and failed once one CSV cell is edited."""
-    driver.get(f"{BASE}/people")
-    fill(driver, "subject", "wu.auditor")
-    driver.find_element(By.CSS_SELECTOR, "#role option[value=auditor]").click()
-    driver.find_element(By.CSS_SELECTOR, "#jurisdiction option[value='']").click()
-    submit(driver)
-    codes = driver.find_elements(By.ID, "activation-code")
-    check(codes, "an auditor is created at once (no money moves by an auditor) with an activation code")
-    CODES["wu.auditor"] = codes[0].text if codes else ""
+    create_at_once(driver, "wu.auditor", "auditor")
+    create_at_once(driver, "xu.assessor", "assessor")
     sign_out(driver)
     activate(driver, "wu.auditor")
     sign_in(driver, "wu.auditor")
@@ -522,6 +528,90 @@ def auditor_journey(driver):
         failed = subprocess.run([binary, "verify", edited, "--public-key", published], capture_output=True, text=True)
         check(failed.returncode == 1, f"the same export with one CSV cell edited fails: {failed.stdout.strip()[-300:]}")
         spreadsheet_check(archive)
+    sign_out(driver)
+    assessor_journey(driver)
+
+
+def grid_cell(driver, jurisdiction, indicator):
+    return driver.find_element(By.ID, f"v-{jurisdiction}-{indicator}")
+
+
+def save_row(driver, jurisdiction):
+    click(driver, f"#score-{jurisdiction} button[type=submit]")
+
+
+def assessor_journey(driver):
+    """The assessment office: the demo's finalized 2025 period reopened with a reason (listing the run it marks), the
+    grid's wrong cells each said in their cell, a save refused because someone else saved meanwhile (their values
+    shown beside the assessor's kept ones) and redone, the history with the changes marked, finalized again."""
+    activate(driver, "xu.assessor")
+    sign_in(driver, "xu.assessor")
+    check(path(driver) == "/", "the assessor signs in with a password alone")
+    driver.get(f"{BASE}/assessment")
+    check(driver.find_elements(By.CSS_SELECTOR, "a[href='/assessment/2025']"), "the periods list the demo's 2025")
+    both_languages(driver, "assessment-periods")
+    driver.get(f"{BASE}/assessment/2025")
+    bars = driver.find_elements(By.CSS_SELECTOR, "svg.ranking rect")
+    check(len(bars) >= 10, f"the ranking is drawn as bars, Hebei's cities among them ({len(bars)})")
+    check(not driver.find_elements(By.CSS_SELECTOR, "table.grid input"), "a finalized period's grid cannot be edited")
+    marked = driver.find_elements(By.CSS_SELECTOR, "form[action$='/reopen'] li a[href^='/runs/']")
+    check(marked, f"reopening lists the runs it will mark ({len(marked)})")
+    both_languages(driver, "assessment-period-finalized")
+    click(driver, "form[action$='/reopen'] button[type=submit]")
+    check(driver.find_elements(By.ID, "reason-error"), "a reopening without a reason is refused beside the field")
+    fill(driver, "reason", "承德市 PM2.5 数据经统计局复核")
+    click(driver, "form[action$='/reopen'] button[type=submit]")
+    check(driver.find_elements(By.CSS_SELECTOR, "table.grid input"), "the reopened period's grid can be edited")
+
+    # Two wrong cells, each said in its own cell, the typed values kept.
+    grid_cell(driver, "chengde", "pm25").clear()
+    grid_cell(driver, "chengde", "pm25").send_keys("abc")
+    grid_cell(driver, "chengde", "goodAirDays").clear()
+    fill(driver, "reason-chengde", "复核")
+    save_row(driver, "chengde")
+    errors = driver.find_elements(By.CSS_SELECTOR, "#row-chengde .field-error")
+    check(len(errors) == 2 and all(re.search(r"[\u4e00-\u9fff]", e.text) for e in errors),
+          f"both wrong cells are said in their cells, in Chinese: {[e.text for e in errors]}")
+    check(grid_cell(driver, "chengde", "pm25").get_attribute("value") == "abc", "the typed value is kept")
+    shoot(driver, "assessment-grid-errors.zh")
+
+    # Someone else saves Chengde while this page is open: the save is refused with their values shown.
+    driver.get(f"{BASE}/assessment/2025")
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(f"{BASE}/assessment/2025")
+    grid_cell(driver, "chengde", "pm25").clear()
+    grid_cell(driver, "chengde", "pm25").send_keys("26")
+    fill(driver, "reason-chengde", "统计局复核值")
+    save_row(driver, "chengde")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info"), "the other save goes through")
+    driver.close()
+    driver.switch_to.window(first)
+    grid_cell(driver, "chengde", "pm25").clear()
+    grid_cell(driver, "chengde", "pm25").send_keys("28")
+    fill(driver, "reason-chengde", "我的复核值")
+    save_row(driver, "chengde")
+    check(driver.find_elements(By.CSS_SELECTOR, "tr.conflict .notice.warn"), "the conflicting save is refused in words")
+    theirs = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "#row-chengde .theirs")]
+    check(any("26" in t for t in theirs), f"their value is shown beside the cell: {theirs[:3]}")
+    check(grid_cell(driver, "chengde", "pm25").get_attribute("value") == "28", "the assessor's own value is kept")
+    both_languages(driver, "assessment-conflict")
+    driver.get(f"{BASE}/assessment/2025")
+    grid_cell(driver, "chengde", "pm25").clear()
+    grid_cell(driver, "chengde", "pm25").send_keys("28")
+    fill(driver, "reason-chengde", "核对后采用我的复核值")
+    save_row(driver, "chengde")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info") and not driver.find_elements(By.CSS_SELECTOR, ".conflict"),
+          "redone against the current revision, the save goes through")
+
+    driver.get(f"{BASE}/assessment/2025/scores/chengde/history")
+    changed = driver.find_elements(By.CSS_SELECTOR, "td.changed")
+    check(changed and any("28" in c.text for c in changed), f"the history marks what each revision changed ({len(changed)})")
+    both_languages(driver, "score-history")
+    driver.get(f"{BASE}/assessment/2025")
+    click(driver, "form[action$='/finalize'] button[type=submit]")
+    check(not driver.find_elements(By.CSS_SELECTOR, "table.grid input"), "finalized again, the grid is read-only")
+    walk(driver, "/assessment/2025", "form[action$='/reopen']", "reason", ["", "x" * 501, "a\u0007b"])
 
 
 def spreadsheet_check(archive):

@@ -62,6 +62,12 @@ import Testing
                     try JournalFilter(account: "contributions:tianjin", cursor: $0, limit: 2)
                 }
                 #expect(tianjin.map(\.entry.id) == [7, 5, 2])
+                let tianjinEarly = try await Self.all(ledger, by: auditor) {
+                    try JournalFilter(
+                        account: "contributions:tianjin", from: try CalendarDate(parsing: "2025-01-01", at: ""),
+                        to: try CalendarDate(parsing: "2025-03-01", at: ""), cursor: $0, limit: 1)
+                }
+                #expect(tianjinEarly.map(\.entry.id) == [5, 2], "an account within a range of value dates")
                 let reversals = try await Self.all(ledger, by: auditor) {
                     try JournalFilter(kind: "reversal", cursor: $0, limit: 2)
                 }

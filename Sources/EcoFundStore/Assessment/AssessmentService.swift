@@ -65,6 +65,32 @@ public struct AssessmentService: Sendable {
         }
     }
 
+    /// Every period, newest code first (periods are few: one a year per scheme).
+    public func periods(by principal: Principal) async throws -> [PeriodRecord] {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            var codes: [String] = []
+            for try await code in try await connection.query(
+                "SELECT code FROM assessment_periods ORDER BY code DESC", logger: logger
+            ).decode(String.self) { codes.append(code) }
+            var periods: [PeriodRecord] = []
+            for code in codes {
+                periods.append(try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger))
+            }
+            return periods
+        }
+    }
+
+    /// The scheme version a period scores by, with its indicators.
+    public func scheme(ofPeriod code: String, by principal: Principal) async throws -> SchemeRecord {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            let period = try await AssessmentRepository.requirePeriod(code, on: connection, logger: logger)
+            return try await AssessmentRepository.requireScheme(
+                period.schemeCode, version: period.schemeVersion, on: connection, logger: logger)
+        }
+    }
+
     public func period(_ code: String, by principal: Principal) async throws -> PeriodRecord {
         try principal.authorize(.readBooks)
         return try await database.read { connection in

@@ -55,17 +55,7 @@ enum ExportRepository {
             """
         case .accounts: accounts
         case .trialBalance: trialBalance
-        case .contributions:
-            """
-            SELECT c.id, c.contributor, csv_text(j.name_zh) AS contributor_name, fen_text(c.amount_fen) AS amount,
-                   c.value_date, csv_text(c.reference) AS reference, csv_text(c.memo) AS memo, c.entry_id,
-                   u.subject AS recorded_by, utc_text(c.recorded_at) AS recorded_at,
-                   r.entry_id AS reversal_entry_id, csv_text(r.reason) AS reversal_reason, ru.subject AS reversed_by,
-                   utc_text(r.reversed_at) AS reversed_at
-            \(ContributionRepository.withPeopleAndReversal)
-              JOIN jurisdictions j ON j.code = c.contributor
-             WHERE c.value_date \(inRange) ORDER BY c.entry_id
-            """
+        case .contributions: contributions
         case .commitments:
             """
             SELECT m.id, m.contributor, csv_text(j.name_zh) AS contributor_name, m.fiscal_year,
@@ -92,16 +82,7 @@ enum ExportRepository {
               JOIN jurisdictions j ON j.code = a.recipient
              WHERE r.value_date \(inRange) ORDER BY r.proposed_at, a.run_id, a.recipient
             """
-        case .payments:
-            """
-            SELECT p.run_id, p.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(p.amount_fen) AS amount,
-                   csv_text(p.bank_reference) AS bank_reference, p.entry_id,
-                   u.subject AS confirmed_by, utc_text(p.confirmed_at) AS confirmed_at
-              FROM disbursement_payments p JOIN users u ON u.id = p.confirmed_by
-              JOIN jurisdictions j ON j.code = p.recipient
-              JOIN disbursement_runs r ON r.id = p.run_id
-             WHERE r.value_date \(inRange) ORDER BY p.entry_id
-            """
+        case .payments: payments
         case .scores:
             """
             SELECT s.period_code AS period, p.scheme_code AS scheme, p.scheme_version, s.jurisdiction, s.revision,
@@ -112,6 +93,29 @@ enum ExportRepository {
             """
         }
     }
+
+    /// Each contribution with its contributor's Chinese name and its reversal, if any.
+    static let contributions = """
+        SELECT c.id, c.contributor, csv_text(j.name_zh) AS contributor_name, fen_text(c.amount_fen) AS amount,
+               c.value_date, csv_text(c.reference) AS reference, csv_text(c.memo) AS memo, c.entry_id,
+               u.subject AS recorded_by, utc_text(c.recorded_at) AS recorded_at,
+               r.entry_id AS reversal_entry_id, csv_text(r.reason) AS reversal_reason, ru.subject AS reversed_by,
+               utc_text(r.reversed_at) AS reversed_at
+        \(ContributionRepository.withPeopleAndReversal)
+          JOIN jurisdictions j ON j.code = c.contributor
+         WHERE c.value_date \(inRange) ORDER BY c.entry_id
+        """
+
+    /// Each payment with its recipient's Chinese name.
+    static let payments = """
+        SELECT p.run_id, p.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(p.amount_fen) AS amount,
+               csv_text(p.bank_reference) AS bank_reference, p.entry_id,
+               u.subject AS confirmed_by, utc_text(p.confirmed_at) AS confirmed_at
+          FROM disbursement_payments p JOIN users u ON u.id = p.confirmed_by
+          JOIN jurisdictions j ON j.code = p.recipient
+          JOIN disbursement_runs r ON r.id = p.run_id
+         WHERE r.value_date \(inRange) ORDER BY p.entry_id
+        """
 
     /// Each account's balance before the range, its movements in it, and after it, with the stored balance.
     static let accounts = """

@@ -129,6 +129,16 @@ public struct DisbursementService: Sendable {
         }
     }
 
+    /// The runs that read an assessment period's scores as they stand (at its current revision): those a reopening
+    /// of the period marks "inputs revised". Every one of them, newest first.
+    public func runs(usingPeriod code: String, by principal: Principal) async throws -> [RunSummary] {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            try await RunRepository.summaries(
+                status: nil, period: code, limit: Int(Int32.max), on: connection, logger: logger)
+        }
+    }
+
     /// A run's allocation recipient by recipient, in the order it was computed, with every derivation.
     public func allocations(of id: UUID, cursor: String?, limit: Int?, by principal: Principal) async throws
         -> Page<Allocation.Recipient>

@@ -144,9 +144,10 @@ enum RunRepository {
     }
 
     /// Runs, newest first, of one status when asked, without their allocations' working.
-    static func summaries(status: RunStatus?, limit: Int, on connection: PostgresConnection, logger: Logger)
-        async throws -> [RunSummary]
-    {
+    /// - Parameter period: only the runs that read this assessment period's scores at its current revision.
+    static func summaries(
+        status: RunStatus?, period: String? = nil, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [RunSummary] {
         var summaries: [RunSummary] = []
         let rows = try await connection.query(
             """
@@ -157,7 +158,8 @@ enum RunRepository {
                    u.subject, r.proposed_at, r.posted_entry_id
               FROM disbursement_runs r JOIN users u ON u.id = r.proposed_by
               LEFT JOIN assessment_periods p ON p.code = r.period_code
-             WHERE \(status?.rawValue)::text IS NULL OR r.status = \(status?.rawValue)::text
+             WHERE (\(status?.rawValue)::text IS NULL OR r.status = \(status?.rawValue)::text)
+               AND (\(period)::text IS NULL OR (r.period_code = \(period) AND r.period_revision = p.revision))
              ORDER BY r.proposed_at DESC, r.id LIMIT \(limit)
             """, logger: logger)
         for try await row in rows.decode(

@@ -9,9 +9,10 @@ import PostgresNIO
 extension JournalRepository {
     /// The ids of a page of entries, newest first, and whether more follow.
     ///
-    /// With an account, the account's lines are walked backwards on their (account, entry) index; with a kind, the
-    /// (kind, id) index. A bounded date range (as for contributions) is read from the (value date, id) index and
-    /// sorted instead: walking ids backwards would read every newer entry before reaching an old month.
+    /// With an account, the account's lines are walked backwards on their (account, entry) index (within the entry
+    /// ids of a bounded date range, when one is given); with a kind, the (kind, id) index. A bounded date range
+    /// without an account (as for contributions) is read from the (value date, id) index and sorted instead:
+    /// walking ids backwards would read every newer entry before reaching an old month.
     static func entryIDs(_ filter: JournalFilter, on connection: PostgresConnection, logger: Logger) async throws
         -> (ids: [Int64], more: Bool)
     {
@@ -27,12 +28,25 @@ extension JournalRepository {
         if let from = filter.from { bind({ "e.value_date >= \($0)" }, from) }
         if let to = filter.to { bind({ "e.value_date <= \($0)" }, to) }
         if let after = filter.afterEntryID { bind({ "\(id) < \($0)" }, after) }
-        bindings.append(filter.limit + 1)
-        let limit = "$\(bindings.count)"
         var bounded = false
         if let from = filter.from, let to = filter.to {
             bounded = from.days(to: to) <= ContributionRepository.boundedRangeDaysMax
         }
+        if bounded, filter.account != nil, let from = filter.from, let to = filter.to {
+            // An account's lines in a few months: the entry ids of those value dates bound the walk down the
+            // account's (account, entry) index, so that an old month does not read every newer line first.
+            bindings.append(from)
+            bindings.append(to)
+            let (first, last) = ("$\(bindings.count - 1)", "$\(bindings.count)")
+            conditions.append(
+                """
+                l.entry_id BETWEEN (SELECT min(id) FROM journal_entries WHERE value_date BETWEEN \(first) AND \(last))
+                               AND (SELECT max(id) FROM journal_entries WHERE value_date BETWEEN \(first) AND \(last))
+                """)
+            bounded = false
+        }
+        bindings.append(filter.limit + 1)
+        let limit = "$\(bindings.count)"
         let source =
             filter.account == nil
             ? "FROM journal_entries e" : "FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id"
