@@ -35,7 +35,8 @@ mismatched=$(psql_owner -d bench -Atc "SELECT count(*) FROM contribution_year_to
 
 codes="$dir/activation-codes"
 : >"$codes"
-for person in "bench.admin admin" "bench.finance finance beijing" "bench.approver approver" "bench.reader auditor"; do
+for person in "bench.admin admin" "bench.finance finance beijing" "bench.approver approver" "bench.reader auditor" \
+    "bench.assessor assessor"; do
     set -- $person
     code=$("$binary" user create --subject "$1" --role "$2" ${3:+--jurisdiction "$3"})
     printf '%s %s %s\n' "$1" "$2" "$code" >>"$codes"

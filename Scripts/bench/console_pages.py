@@ -98,6 +98,7 @@ def main():
             subject, role, code = line.split()
             people[role] = signed_in(subject, code)
     finance, approver, admin, auditor = people["finance"], people["approver"], people["admin"], people["auditor"]
+    assessor = people["assessor"]
     # Ids to open, from the pages themselves.
     _, _, page = timed(finance, "/contributions?contributor=beijing")
     contribution = re.search(r'href="/contributions/([0-9a-f-]{36})"', page).group(1)
@@ -142,6 +143,9 @@ def main():
         ("audit log with its checkpoint", auditor, "/audit"),
         ("an event with its inclusion proof", auditor, f"/audit/events/{leaf}"),
         ("export form", auditor, "/audit/export"),
+        ("assessment periods", assessor, "/assessment"),
+        ("a period: ranking chart and score grid", assessor, "/assessment/2025"),
+        ("a jurisdiction's score history", assessor, "/assessment/2025/scores/chengde/history"),
         ("API: fund statement 2025", Visitor(TOKEN), "/v1/reports/fund-statement?fiscalYear=2025"),
         ("API: commitments 2025", Visitor(TOKEN), "/v1/commitments?fiscalYear=2025"),
         ("API: contributions of one month, two years back", Visitor(TOKEN),
