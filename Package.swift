@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "EcoFundCore",
                 "EcoFundStore",
+                "EcoFundAudit",
                 "EcoFundExport",
                 "CQRencode",
                 .product(name: "Hummingbird", package: "hummingbird"),

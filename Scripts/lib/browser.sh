@@ -4,7 +4,7 @@
 browser_journeys() {
     local work=$1 port=$2
     # LibreOffice opens the exported CSV files as a spreadsheet would; openpyxl reads its cells back.
-    ensure_packages chromium chromium-driver fonts-noto-cjk python3-venv libreoffice-calc-nogui
+    ensure_packages chromium chromium-driver fonts-noto-cjk python3-venv libreoffice-calc-nogui poppler-utils
     local venv="$ROOT/.build-drills/browser-venv"
     if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import selenium, axe_selenium_python, pyotp, openpyxl' 2>/dev/null; then
         say "installing Selenium, axe-selenium-python, pyotp and openpyxl into $venv"

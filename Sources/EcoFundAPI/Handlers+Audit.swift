@@ -67,7 +67,7 @@ extension Handlers {
         let range = try DateRange(parsingFrom: input.query.from, to: input.query.to)
         // Opened before answering: a refused export is a problem response, not a broken download.
         let snapshot = try await auditLog.openExport(range, by: try RequestScope.caller())
-        let exporter = AuditExporter(snapshot)
+        let exporter = AuditExporter(snapshot, language: input.query.lang == .en ? .en : .zh)
         let body = HTTPBody(ExportStream(exporter: exporter), length: .unknown, iterationBehavior: .single)
         return .ok(
             .init(

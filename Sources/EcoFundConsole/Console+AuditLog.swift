@@ -1,3 +1,4 @@
+import EcoFundAudit
 import EcoFundCore
 import EcoFundExport
 import EcoFundStore
@@ -128,14 +129,17 @@ extension Console {
         if visit.query.optional("download") != nil {
             do {
                 let range = try DateRange(parsingFrom: visit.query.optional("from"), to: visit.query.optional("to"))
+                let language: ReportLanguage = visit.query.optional("lang") == "en" ? .en : .zh
                 let snapshot = try await auditLog.openExport(range, by: principal)
-                return Self.download(AuditExporter(snapshot))
+                return Self.download(AuditExporter(snapshot, language: language))
             } catch let error as ValidationError { keep(error, visit, &errors) }
         }
         var data: [String: Any] = [
             "tabs": auditTabs(visit, current: "/audit/export"),
             "from": visit.query.optional("from") ?? "\(today.year)-01-01",
             "to": visit.query.optional("to") ?? today.description,
+            // The report in the page's language unless the person chose the other.
+            "english": (visit.query.optional("lang") ?? visit.language.rawValue) == "en",
         ]
         for (field, message) in errors { data["\(field)Error"] = message }
         return views.page(

@@ -15,10 +15,18 @@ public final class AuditExporter: Sendable {
     /// Base64 of the raw public key that goes into `checkpoint.json`, or empty.
     let publicKey: String
     let exportedAt: Date
+    /// The language of `report.html` (the CSV files are the same in both).
+    let language: ReportLanguage
 
-    /// - Parameter publicKey: the key that goes into `checkpoint.json`; defaults to the snapshot's (the server's).
-    public init(_ snapshot: ExportSnapshot, publicKey: Curve25519.Signing.PublicKey? = nil, now: Date = Date()) {
+    /// - Parameters:
+    ///   - publicKey: the key that goes into `checkpoint.json`; defaults to the snapshot's (the server's).
+    ///   - language: `report.html`'s, Chinese unless asked otherwise.
+    public init(
+        _ snapshot: ExportSnapshot, publicKey: Curve25519.Signing.PublicKey? = nil, language: ReportLanguage = .zh,
+        now: Date = Date()
+    ) {
         self.snapshot = snapshot
+        self.language = language
         self.publicKey = (publicKey ?? snapshot.publicKey)?.rawRepresentation.base64EncodedString() ?? ""
         self.exportedAt = now
     }
@@ -88,7 +96,7 @@ public final class AuditExporter: Sendable {
             let shipped = ExportCheckpoint(checkpoint, publicKey: publicKey)
             try await emit(Array(try Self.json.encode(shipped)) + [UInt8(ascii: "\n")])
         case .report:
-            let page = report.report(range: snapshot.range, checkpoint: checkpoint)
+            let page = report.report(range: snapshot.range, checkpoint: checkpoint, language: language)
             try await emit(Array(page.html(exportedAt: UTCTime.text(exportedAt)).utf8))
         case .manifest:
             preconditionFailure("the manifest is written last, over the others")

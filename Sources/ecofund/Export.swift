@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crypto
+import EcoFundAudit
 import EcoFundCore
 import EcoFundExport
 import EcoFundStore
@@ -18,6 +19,8 @@ struct Export: AsyncParsableCommand {
     var from: String?
     @Option(help: "Last value date (YYYY-MM-DD). Defaults to the end of the books.")
     var to: String?
+    @Option(help: "The language of report.html: zh (the default) or en.")
+    var lang: String = "zh"
     @Option(help: "The ZIP file to write. It appears only once complete.")
     var out: String
     @Option(help: "The service's public key (base64, or a file holding it) when ECOFUND_SIGNING_KEY is not set.")
@@ -30,6 +33,9 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let environment = Environment()
+        guard let language = ReportLanguage(rawValue: lang) else {
+            throw ValidationError("--lang must be zh or en, not \(lang)")
+        }
         let range: DateRange
         do {
             range = try DateRange(parsingFrom: from, to: to)
@@ -48,7 +54,7 @@ struct Export: AsyncParsableCommand {
             let key = try keyBytes.map { try Curve25519.Signing.PublicKey(rawRepresentation: $0) }
             let log = AuditLog(database: database, exportDatabaseURL: url, publicKey: key)
             let snapshot = try await log.openExport(range, by: Self.operatorPrincipal)
-            try await write(AuditExporter(snapshot))
+            try await write(AuditExporter(snapshot, language: language))
         }
     }
 

@@ -528,6 +528,7 @@ def auditor_journey(driver):
         failed = subprocess.run([binary, "verify", edited, "--public-key", published], capture_output=True, text=True)
         check(failed.returncode == 1, f"the same export with one CSV cell edited fails: {failed.stdout.strip()[-300:]}")
         spreadsheet_check(archive)
+        report_check(driver, archive)
     sign_out(driver)
     assessor_journey(driver)
 
@@ -612,6 +613,48 @@ def assessor_journey(driver):
     click(driver, "form[action$='/finalize'] button[type=submit]")
     check(not driver.find_elements(By.CSS_SELECTOR, "table.grid input"), "finalized again, the grid is read-only")
     walk(driver, "/assessment/2025", "form[action$='/reopen']", "reason", ["", "x" * 501, "a\u0007b"])
+
+
+def report_check(driver, archive):
+    """report.html of the downloaded export, in Chinese: laid out as an A4 page prints it (794 px at 96 dpi, print
+    media), no table is wider than the page's text, no Chinese place name is broken; then printed to PDF by Chromium
+    (kept beside the screenshots as report.zh.pdf, and as PNG pages when pdftoppm is there)."""
+    import base64
+    work = os.path.join(os.path.dirname(archive), "report")
+    os.makedirs(work, exist_ok=True)
+    with zipfile.ZipFile(archive) as source:
+        source.extract("report.html", work)
+    page = os.path.join(work, "report.html")
+    text = open(page, encoding="utf-8").read()
+    check('lang="zh-CN"' in text and "河北省合计" in text and "基金收支表" in text,
+          "report.html is in Chinese, with Hebei's cities subtotalled under Hebei")
+    check("PBOC-20251220-100" in text and "BOC-2025-0315-001" in text,
+          "report.html lists contributions and payments with their bank references")
+    check("21,893,000" in text and "21893000.00" not in text, "populations are whole people (北京市 21,893,000)")
+    handle = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.set_window_size(794, 1123)
+    driver.get("file://" + page)
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    overflow = driver.execute_script("""
+        const body = document.body.getBoundingClientRect();
+        return Array.from(document.querySelectorAll('table, svg')).filter(t => t.getBoundingClientRect().right > body.right + 1)
+            .map(t => (t.previousElementSibling || {}).textContent || t.tagName);""")
+    check(not overflow, f"no table or chart is wider than an A4 page's text: {overflow}")
+    broken = driver.execute_script("""
+        return Array.from(document.querySelectorAll('td.name')).filter(td => td.getClientRects().length > 0
+            && td.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(td).lineHeight)).map(td => td.textContent);""")
+    check(not broken, f"no place name is broken across lines: {broken}")
+    pdf = driver.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": True})
+    out = os.path.join(SHOTS, "report.zh.pdf")
+    with open(out, "wb") as file:
+        file.write(base64.b64decode(pdf["data"]))
+    check(os.path.getsize(out) > 10_000, f"Chromium prints report.html to PDF ({os.path.getsize(out)} bytes)")
+    if subprocess.run(["which", "pdftoppm"], capture_output=True).returncode == 0:
+        subprocess.run(["pdftoppm", "-r", "70", "-png", out, os.path.join(SHOTS, "report.zh.page")], check=False)
+    driver.close()
+    driver.switch_to.window(handle)
+    driver.set_window_size(1280, 1000)
 
 
 def spreadsheet_check(archive):

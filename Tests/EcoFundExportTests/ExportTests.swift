@@ -29,9 +29,10 @@ import ZIPFoundation
     static func seal(_ database: TestDatabase) async throws { try await database.sealEverything(keyBytes: keyBytes) }
 
     /// Writes the export of `database` to a new file and returns its URL.
-    static func export(_ database: TestDatabase, from: String = "2000-01-01", to: String = "2100-12-31") async throws
-        -> URL
-    {
+    static func export(
+        _ database: TestDatabase, from: String = "2000-01-01", to: String = "2100-12-31",
+        language: ReportLanguage = .zh
+    ) async throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).zip")
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
@@ -39,7 +40,7 @@ import ZIPFoundation
             let log = AuditLog(database: app, exportDatabaseURL: database.appURL, publicKey: key.publicKey)
             let snapshot = try await log.openExport(
                 try DateRange(parsingFrom: from, to: to), by: try await Self.auditor(database))
-            try await AuditExporter(snapshot).write { try handle.write(contentsOf: $0) }
+            try await AuditExporter(snapshot, language: language).write { try handle.write(contentsOf: $0) }
         }
         try handle.close()
         return url
@@ -174,10 +175,23 @@ import ZIPFoundation
                 #expect(MerkleTree.leafHash(line) == entry.leafHash)
                 #expect(String(decoding: line, as: UTF8.self) == entry.canonical)
             }
-            // The report shows the fund statement and the chart.
+            // The report, in Chinese unless asked: the fund statement, Hebei's cities under Hebei, the charts with an
+            // axis, itemised payments with their bank references, who proposed and approved the run, in Beijing time.
             let page = String(decoding: try #require(files[ExportFormat.File.report.name]), as: UTF8.self)
-            #expect(page.contains("<h2>Fund statement</h2>"))
-            #expect(page.contains("<svg") && page.contains("Hebei") && page.contains("per resident"))
+            #expect(page.contains("<html lang=\"zh-CN\">") && page.contains("<h2>基金收支表</h2>"))
+            #expect(page.contains("河北省合计") && page.contains("<svg") && page.contains("万元"))
+            #expect(page.contains("PBOC-20251220-100") && page.contains("demo-approver"))
+            #expect(page.contains("21,893,000") && !page.contains("21893000.00"), "populations as whole people")
+            #expect(
+                page.range(of: #"\d{4}-\d{2}-\d{2}T\d{2}:"#, options: .regularExpression) == nil,
+                "every instant in Beijing time, none as stored UTC")
+            let english = String(
+                decoding: try #require(
+                    try Self.files(try await Self.export(database, language: .en))[ExportFormat.File.report.name]),
+                as: UTF8.self)
+            #expect(english.contains("<html lang=\"en\">") && english.contains("<h2>Fund statement</h2>"))
+            #expect(
+                english.contains("Hebei total") && english.contains("Zhangjiakou") && english.contains("per resident"))
             let runs = String(decoding: try #require(files[ExportFormat.File.runs.name]), as: UTF8.self)
             #expect(runs.contains("jjj-annual"))
         }

@@ -24,8 +24,14 @@ public struct ExportReportBuilder {
     private var places: [Place] = []
     private var accounts: [String: Figures] = [:]
     private var pledges: [ExportReport.Pledge] = []
-    private var runs: [(run: ExportReport.Run, proposedAt: String)] = []
+    private var runs: [ExportReport.Run] = []
     private var paidFen: [String: Int64] = [:]
+    private var contributions: [ExportReport.Contribution] = []
+    private var contributionsTotal = 0
+    private var payments: [ExportReport.Payment] = []
+    private var paymentsTotal = 0
+    /// The latest revision of each (period, jurisdiction): scores.csv lists revisions in order.
+    private var scores: [String: ExportReport.Score] = [:]
 
     public init() {}
 
@@ -35,10 +41,17 @@ public struct ExportReportBuilder {
         case .jurisdictions: ["code", "name", "name_zh", "level", "parent", "population"]
         case .accounts: ["account", "opening", "debits", "credits", "closing"]
         case .commitments: ["contributor", "fiscal_year", "amount", "fulfilled"]
-        case .runs: ["id", "rule", "rule_version", "status", "value_date", "pool", "allocated", "proposed_at"]
-        case .payments: ["run_id", "amount"]
-        case .journalEntries, .journalLines, .trialBalance, .contributions, .runTransitions, .allocations, .scores,
-            .events, .checkpoint, .report, .manifest:
+        case .runs:
+            [
+                "id", "rule", "rule_version", "status", "value_date", "pool", "allocated", "proposed_at", "proposed_by",
+                "approved_by", "approved_at",
+            ]
+        case .payments: ["run_id", "amount", "recipient", "bank_reference", "confirmed_by", "confirmed_at"]
+        case .contributions:
+            ["contributor", "amount", "value_date", "reference", "reversal_entry_id", "reversal_reason"]
+        case .scores: ["period", "jurisdiction", "revision", "composite"]
+        case .journalEntries, .journalLines, .trialBalance, .runTransitions, .allocations, .events, .checkpoint,
+            .report, .manifest:
             nil
         }
     }
@@ -79,15 +92,39 @@ public struct ExportReportBuilder {
                     contributor: row.string(at[0]), fiscalYear: row.string(at[1]), committedFen: Self.fen(row, at[2]),
                     fulfilledFen: Self.fen(row, at[3])))
         case .runs:
-            let run = ExportReport.Run(
-                id: row.string(at[0]), rule: "\(row.string(at[1])) v\(row.string(at[2]))", status: row.string(at[3]),
-                valueDate: row.string(at[4]), poolFen: Self.fen(row, at[5]), allocatedFen: Self.fen(row, at[6]),
-                paidFen: 0)
-            runs.append((run, row.string(at[7])))
+            runs.append(
+                ExportReport.Run(
+                    id: row.string(at[0]), rule: "\(row.string(at[1])) v\(row.string(at[2]))",
+                    status: row.string(at[3]),
+                    valueDate: row.string(at[4]), poolFen: Self.fen(row, at[5]), allocatedFen: Self.fen(row, at[6]),
+                    paidFen: 0, proposedBy: row.string(at[8]), proposedAt: row.string(at[7]),
+                    approvedBy: row.string(at[9]), approvedAt: row.string(at[10])))
         case .payments:
             paidFen[row.string(at[0]), default: 0] += Self.fen(row, at[1])
-        case .journalEntries, .journalLines, .trialBalance, .contributions, .runTransitions, .allocations, .scores,
-            .events, .checkpoint, .report, .manifest:
+            paymentsTotal += 1
+            if payments.count < ExportReport.itemsMax {
+                payments.append(
+                    .init(
+                        run: row.string(at[0]), recipient: row.string(at[2]), amountFen: Self.fen(row, at[1]),
+                        bankReference: ExportFormat.original(row.string(at[3])), confirmedBy: row.string(at[4]),
+                        confirmedAt: row.string(at[5])))
+            }
+        case .contributions:
+            contributionsTotal += 1
+            if contributions.count < ExportReport.itemsMax {
+                contributions.append(
+                    .init(
+                        contributor: row.string(at[0]), amountFen: Self.fen(row, at[1]), valueDate: row.string(at[2]),
+                        reference: ExportFormat.original(row.string(at[3])),
+                        reversalReason: row.isEmpty(at[4]) ? nil : ExportFormat.original(row.string(at[5]))))
+            }
+        case .scores:
+            let score = ExportReport.Score(
+                period: row.string(at[0]), jurisdiction: row.string(at[1]), revision: row.string(at[2]),
+                composite: row.string(at[3]))
+            scores["\(score.period)/\(score.jurisdiction)"] = score
+        case .journalEntries, .journalLines, .trialBalance, .runTransitions, .allocations, .events, .checkpoint,
+            .report, .manifest:
             break
         }
     }
@@ -101,7 +138,7 @@ public struct ExportReportBuilder {
     }
 
     /// The report of the files fed so far.
-    public func report(range: DateRange, checkpoint: Checkpoint) -> ExportReport {
+    public func report(range: DateRange, checkpoint: Checkpoint, language: ReportLanguage = .zh) -> ExportReport {
         // Provinces first, then each province's cities, by code.
         let ordered = places.sorted {
             ($0.isProvince ? 0 : 1, $0.parent, $0.code) < ($1.isProvince ? 0 : 1, $1.parent, $1.code)
@@ -109,22 +146,24 @@ public struct ExportReportBuilder {
         let flows = ordered.map { place in
             let contributions = accounts["contributions:\(place.code)"]
             return ExportReport.Flow(
-                code: place.code, name: place.name, nameZh: place.nameZh, population: place.population,
+                code: place.code, name: place.name, nameZh: place.nameZh, isProvince: place.isProvince,
+                parent: place.parent, population: place.population,
                 contributedFen: contributions?.creditsFen ?? 0, reversedFen: contributions?.debitsFen ?? 0,
                 disbursedFen: accounts["disbursements:\(place.code)"]?.debitsFen ?? 0,
                 paidFen: accounts["payable:\(place.code)"]?.debitsFen ?? 0)
         }
-        let runs = self.runs.sorted { ($0.run.valueDate, $0.proposedAt) < ($1.run.valueDate, $1.proposedAt) }.map {
-            entry in
-            ExportReport.Run(
-                id: entry.run.id, rule: entry.run.rule, status: entry.run.status, valueDate: entry.run.valueDate,
-                poolFen: entry.run.poolFen, allocatedFen: entry.run.allocatedFen,
-                paidFen: paidFen[entry.run.id, default: 0])
+        let runs = self.runs.sorted { ($0.valueDate, $0.proposedAt) < ($1.valueDate, $1.proposedAt) }.map { run in
+            var run = run
+            run.paidFen = paidFen[run.id, default: 0]
+            return run
         }
         let payable = accounts.filter { $0.key.hasPrefix("payable:") }.values.reduce(Int64(0)) { $0 + $1.closingFen }
         let cash = accounts[AccountCode.fundCash.description]
         return ExportReport(
-            range: range, checkpoint: checkpoint, flows: flows, pledges: pledges, runs: runs,
+            range: range, language: language, contributions: contributions, contributionsTotal: contributionsTotal,
+            payments: payments, paymentsTotal: paymentsTotal,
+            scores: scores.values.sorted { ($0.period, $0.jurisdiction) < ($1.period, $1.jurisdiction) },
+            checkpoint: checkpoint, flows: flows, pledges: pledges, runs: runs,
             cashOpeningFen: cash?.openingFen ?? 0, cashClosingFen: cash?.closingFen ?? 0, payableClosingFen: payable)
     }
 }
