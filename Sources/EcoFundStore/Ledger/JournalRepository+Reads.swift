@@ -34,14 +34,16 @@ extension JournalRepository {
         }
         if bounded, filter.account != nil, let from = filter.from, let to = filter.to {
             // An account's lines in a few months: the entry ids of those value dates bound the walk down the
-            // account's (account, entry) index, so that an old month does not read every newer line first.
+            // account's (account, entry) index, so that an old month does not read every newer line first. The
+            // bounds are read from the (value date, id) index: `id + 0`, or min and max walk the whole primary key
+            // (107 ms at a million entries; 4 ms this way).
             bindings.append(from)
             bindings.append(to)
             let (first, last) = ("$\(bindings.count - 1)", "$\(bindings.count)")
             conditions.append(
                 """
-                l.entry_id BETWEEN (SELECT min(id) FROM journal_entries WHERE value_date BETWEEN \(first) AND \(last))
-                               AND (SELECT max(id) FROM journal_entries WHERE value_date BETWEEN \(first) AND \(last))
+                l.entry_id BETWEEN (SELECT min(id + 0) FROM journal_entries WHERE value_date BETWEEN \(first) AND \(last))
+                               AND (SELECT max(id + 0) FROM journal_entries WHERE value_date BETWEEN \(first) AND \(last))
                 """)
             bounded = false
         }
