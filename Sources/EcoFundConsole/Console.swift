@@ -26,6 +26,7 @@ public struct Console: Sendable {
     let commitments: CommitmentService
     let disbursements: DisbursementService
     let assessment: AssessmentService
+    let tokens: TokenService
     let auditLog: AuditLog
     let configuration: ConsoleConfiguration
     let views: Views
@@ -36,6 +37,7 @@ public struct Console: Sendable {
     public init(
         database: Database, tokens: TokenService, auditLog: AuditLog? = nil, configuration: ConsoleConfiguration
     ) throws {
+        self.tokens = tokens
         sessions = SessionService(database: database, tokens: tokens)
         people = PeopleService(database: database, tokens: tokens)
         access = AccessService(database: database, tokens: tokens)
@@ -65,6 +67,7 @@ public struct Console: Sendable {
         registerRuns(on: router)
         registerPeople(on: router)
         registerAssessment(on: router)
+        registerTokens(on: router)
         registerBooks(on: router)
         registerAuditLog(on: router)
     }

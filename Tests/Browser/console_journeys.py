@@ -12,7 +12,9 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import zipfile
 
 import pyotp
@@ -387,6 +389,49 @@ def wait_verdict(driver):
     return result.get_attribute("class"), result.text
 
 
+def api_status(token, path):
+    request = urllib.request.Request(f"{BASE}{path}", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def tokens_journey(driver):
+    """The admin issues an API token for a reporting system (the secret shown once, and it works), revokes it (and
+    it stops at once); a token for a role that moves money waits for a second admin; bad days are said beside."""
+    driver.get(f"{BASE}/tokens")
+    fill(driver, "subject", "reporting.system")
+    driver.find_element(By.CSS_SELECTOR, "#role option[value=auditor]").click()
+    fill(driver, "lifetimeDays", "0")
+    submit(driver)
+    check(driver.find_elements(By.ID, "lifetimeDays-error"), "a lifetime of 0 days is refused beside the field")
+    check(driver.find_element(By.ID, "subject").get_attribute("value") == "reporting.system", "the input is kept")
+    fill(driver, "lifetimeDays", "30")
+    submit(driver)
+    secret = driver.find_elements(By.ID, "token-secret")
+    check(secret and secret[0].text.startswith("efl_"), "the new token's secret is shown once")
+    token = secret[0].text if secret else ""
+    check(api_status(token, "/v1/reports/trial-balance") == 200, "the token works against the API")
+    both_languages(driver, "tokens-issued")
+    driver.get(f"{BASE}/tokens")
+    check(token not in driver.page_source, "the secret is not shown again")
+    row = [r for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "reporting.system" in r.text][0]
+    page = driver.find_element(By.TAG_NAME, "html")
+    row.find_element(By.CSS_SELECTOR, "form[action$='/revoke'] button").click()
+    WebDriverWait(driver, 15).until(replaced(page))
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "revoking says so")
+    check(api_status(token, "/v1/reports/trial-balance") == 401, "the revoked token stops at once")
+    fill(driver, "subject", "bank.feed")
+    driver.find_element(By.CSS_SELECTOR, "#role option[value=finance]").click()
+    driver.find_element(By.CSS_SELECTOR, "#jurisdiction option[value=beijing]").click()
+    submit(driver)
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info") and not driver.find_elements(By.ID, "token-secret"),
+          "a finance token waits for a second admin, no secret shown")
+    both_languages(driver, "tokens")
+
+
 def create_at_once(driver, subject, role):
     """The admin creates a person who moves no money: made at once, with the activation code shown."""
     driver.get(f"{BASE}/people")
@@ -404,6 +449,7 @@ def auditor_journey(driver):
     running balance, the trial balance and the fund statement; a contribution's entry found, its event's inclusion
     proof checked by the page itself (and refused once the key or the event is not the signed one); the export
     downloaded, passed by `ecofund verify`, and failed once one CSV cell is edited."""
+    tokens_journey(driver)
     create_at_once(driver, "wu.auditor", "auditor")
     create_at_once(driver, "xu.assessor", "assessor")
     sign_out(driver)

@@ -43,6 +43,29 @@ enum TokenRepository {
     }
 
     /// Whether the token exists, and if so whether it is revoked: nil for no such token.
+    /// Tokens newest first, with their holders; never a secret (only hashes are stored).
+    static func list(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [TokenSummary] {
+        var tokens: [TokenSummary] = []
+        let rows = try await connection.query(
+            """
+            SELECT t.id, u.subject, u.role, u.jurisdiction, t.created_at, t.expires_at, t.revoked_at
+              FROM tokens t JOIN users u ON u.id = t.user_id
+             ORDER BY t.created_at DESC, t.id LIMIT \(limit)
+            """, logger: logger)
+        for try await (id, subject, role, jurisdiction, created, expires, revoked) in rows.decode(
+            (UUID, String, String, String?, Date, Date, Date?).self)
+        {
+            guard let role = Role(rawValue: role) else {
+                preconditionFailure("token \(id.text) is held by a role \(role) the schema does not allow")
+            }
+            tokens.append(
+                TokenSummary(
+                    id: id, subject: subject, role: role, jurisdiction: jurisdiction, createdAt: created,
+                    expiresAt: expires, revokedAt: revoked))
+        }
+        return tokens
+    }
+
     static func isRevoked(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool? {
         for try await revokedAt in try await connection.query(
             "SELECT revoked_at FROM tokens WHERE id = \(id) FOR UPDATE", logger: logger
@@ -63,4 +86,15 @@ enum TokenRepository {
         { revoked += 1 }
         return revoked
     }
+}
+
+/// A token as its list shows it: who holds it, when it was made, when it ends or ended.
+public struct TokenSummary: Hashable, Sendable {
+    public let id: UUID
+    public let subject: String
+    public let role: Role
+    public let jurisdiction: String?
+    public let createdAt: Date
+    public let expiresAt: Date
+    public let revokedAt: Date?
 }

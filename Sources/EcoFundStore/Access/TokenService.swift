@@ -87,6 +87,14 @@ public struct TokenService: Sendable {
         return token.revealing(secret)
     }
 
+    /// Tokens newest first (the 500 newest), for the admins who issue and revoke them.
+    public func list(by principal: Principal) async throws -> [TokenSummary] {
+        try principal.authorize(.manageTokens)
+        return try await database.read { connection in
+            try await TokenRepository.list(limit: 500, on: connection, logger: logger)
+        }
+    }
+
     /// Revokes a token; revoking one that is already revoked changes nothing and is not an error.
     public func revoke(id: UUID, by principal: Principal) async throws {
         try principal.authorize(.manageTokens)
