@@ -68,6 +68,7 @@ public struct Console: Sendable {
         registerPeople(on: router)
         registerAssessment(on: router)
         registerTokens(on: router)
+        registerJurisdictions(on: router)
         registerBooks(on: router)
         registerAuditLog(on: router)
     }

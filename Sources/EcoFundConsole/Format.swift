@@ -7,14 +7,8 @@ enum Format {
     static func money(fen: Int64) -> String {
         let sign = fen < 0 ? "-" : ""
         let magnitude = fen.magnitude
-        let yuan = String(magnitude / 100)
-        var grouped = ""
-        for (index, digit) in yuan.enumerated() {
-            if index > 0, (yuan.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
         let cents = magnitude % 100
-        return "\(sign)¥\(grouped).\(cents < 10 ? "0" : "")\(cents)"
+        return "\(sign)¥\(grouped(String(magnitude / 100))).\(cents < 10 ? "0" : "")\(cents)"
     }
 
     static func money(_ money: Money) -> String { self.money(fen: money.fen) }
@@ -41,6 +35,21 @@ enum Format {
             preconditionFailure("the calendar gave no date for \(date)")
         }
         return today
+    }
+
+    /// An exact decimal as whole units with separators (people: 21,893,000).
+    static func whole(_ value: ExactDecimal) -> String {
+        (value.hundredths < 0 ? "-" : "") + grouped(String(value.hundredths.magnitude / 100))
+    }
+
+    /// Digits with thousands separators: 30000000 → 30,000,000.
+    static func grouped(_ digits: String) -> String {
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return grouped
     }
 
     /// A jurisdiction by its name in the page's language (北京市 / Beijing), its code when it is unknown.

@@ -119,6 +119,7 @@ enum Menu {
         if principal.may(.readAuditLog) { items.append(("/audit", "nav_audit")) }
         if principal.may(.managePeople) { items.append(("/people", "nav_people")) }
         if principal.may(.manageTokens) { items.append(("/tokens", "nav_tokens")) }
+        if principal.may(.changeReferenceData) { items.append(("/jurisdictions", "nav_jurisdictions")) }
         if principal.may(.decideAccess) { items.append(("/access-requests", "nav_access_requests")) }
         // The page's own item is the longest path it lies under: /runs/new lights "propose", not "runs".
         let matching = items.map(\.0).filter { path in

@@ -398,6 +398,30 @@ def api_status(token, path):
         return error.code
 
 
+def jurisdictions_journey(driver):
+    """The admin reads the reference data (Hebei's cities under Hebei) and edits Chengde's: every wrong figure is said
+    beside its field at once, what was typed kept; a good edit is saved."""
+    driver.get(f"{BASE}/jurisdictions")
+    check("承德市" in driver.find_element(By.TAG_NAME, "main").text, "the reference data lists 承德市")
+    both_languages(driver, "jurisdictions")
+    driver.get(f"{BASE}/jurisdictions/chengde")
+    population = driver.find_element(By.ID, "population").get_attribute("value")
+    fill(driver, "population", "三百万")
+    fill(driver, "ecologicalArea", "")
+    submit(driver)
+    check(driver.find_elements(By.ID, "population-error") and driver.find_elements(By.ID, "ecologicalArea-error"),
+          "both wrong figures are said beside their fields at once")
+    check(driver.find_element(By.ID, "population").get_attribute("value") == "三百万", "what was typed is kept")
+    shoot(driver, "jurisdiction-errors.zh")
+    walk(driver, "/jurisdictions/chengde", "form[action='/jurisdictions/chengde']", "population",
+         ["", "-5", "1e9", "9" * 40, HOSTILE])
+    driver.get(f"{BASE}/jurisdictions/chengde")
+    fill(driver, "population", population)
+    submit(driver)
+    check(path(driver) == "/jurisdictions" and driver.find_elements(By.CSS_SELECTOR, ".notice.ok"),
+          "a good edit is saved and said so")
+
+
 def tokens_journey(driver):
     """The admin issues an API token for a reporting system (the secret shown once, and it works), revokes it (and
     it stops at once); a token for a role that moves money waits for a second admin; bad days are said beside."""
@@ -450,6 +474,7 @@ def auditor_journey(driver):
     proof checked by the page itself (and refused once the key or the event is not the signed one); the export
     downloaded, passed by `ecofund verify`, and failed once one CSV cell is edited."""
     tokens_journey(driver)
+    jurisdictions_journey(driver)
     create_at_once(driver, "wu.auditor", "auditor")
     create_at_once(driver, "xu.assessor", "assessor")
     sign_out(driver)
