@@ -69,6 +69,7 @@ public struct Console: Sendable {
         registerAssessment(on: router)
         registerTokens(on: router)
         registerJurisdictions(on: router)
+        registerRules(on: router)
         registerBooks(on: router)
         registerAuditLog(on: router)
     }

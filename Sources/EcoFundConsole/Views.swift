@@ -116,6 +116,7 @@ enum Menu {
             items.append(("/assessment", "nav_assessment"))
         }
         if principal.may(.readBooks) { items.append(("/journal", "nav_books")) }
+        if principal.may(.publishRules) || principal.may(.proposeRuns) { items.append(("/rules", "nav_rules")) }
         if principal.may(.readAuditLog) { items.append(("/audit", "nav_audit")) }
         if principal.may(.managePeople) { items.append(("/people", "nav_people")) }
         if principal.may(.manageTokens) { items.append(("/tokens", "nav_tokens")) }

@@ -398,6 +398,40 @@ def api_status(token, path):
         return error.code
 
 
+def publish(driver, text):
+    driver.execute_script("document.getElementById('document').value = arguments[0];", text)
+    click(driver, "form[action='/rules'] button[type=submit]")
+
+
+def rules_journey(driver):
+    """The admin reads jjj-annual with what it would give today, then publishes a new version from its JSON: a
+    document that is not JSON, one with a misspelt field, and one that breaks a rule are each refused with the place
+    named; a good one becomes v2, and the page shows its difference from v1."""
+    driver.get(f"{BASE}/rules")
+    check(driver.find_elements(By.CSS_SELECTOR, "a[href='/rules/jjj-annual']"), "the rules list jjj-annual")
+    shoot(driver, "rules.zh")
+    driver.get(f"{BASE}/rules/jjj-annual")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "table.allocation tbody tr")) == 13,
+          "the rule's page previews what it would give today, recipient by recipient")
+    original = driver.find_element(By.ID, "document").get_attribute("value")
+    publish(driver, original[:-3])
+    errors = driver.find_elements(By.CSS_SELECTOR, "#document-error li")
+    check(errors and "JSON" in errors[0].text, f"a document that is not JSON is refused: {[e.text for e in errors]}")
+    publish(driver, original.replace('"maxShareOfTranche"', '"maxShareOfTrance"'))
+    errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#document-error li")]
+    check(any("/maxShareOfTrance" in e for e in errors), f"a misspelt field is named: {errors}")
+    check("maxShareOfTrance" in driver.find_element(By.ID, "document").get_attribute("value"), "the pasted text is kept")
+    publish(driver, original.replace('"share" : "0.80"', '"share" : "1.80"', 1))
+    errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#document-error li")]
+    check(errors and any("/" in e for e in errors), f"a share above 1 is refused, naming where: {errors}")
+    shoot(driver, "rule-publish-error.zh")
+    publish(driver, original.replace('"maxShareOfTranche" : "0.60"', '"maxShareOfTranche" : "0.55"'))
+    check("v=2" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "a good document is v2")
+    check(driver.find_elements(By.CSS_SELECTOR, "pre.diff .removed") and driver.find_elements(By.CSS_SELECTOR, "pre.diff .added"),
+          "v2's page shows what changed from v1")
+    both_languages(driver, "rule")
+
+
 def jurisdictions_journey(driver):
     """The admin reads the reference data (Hebei's cities under Hebei) and edits Chengde's: every wrong figure is said
     beside its field at once, what was typed kept; a good edit is saved."""
@@ -475,6 +509,7 @@ def auditor_journey(driver):
     downloaded, passed by `ecofund verify`, and failed once one CSV cell is edited."""
     tokens_journey(driver)
     jurisdictions_journey(driver)
+    rules_journey(driver)
     create_at_once(driver, "wu.auditor", "auditor")
     create_at_once(driver, "xu.assessor", "assessor")
     sign_out(driver)
