@@ -53,7 +53,10 @@ extension Console {
         }
         return views.page(
             "assessment-periods", title: visit.text("assessment_title"), visit: visit,
-            data: ["rows": rows, "empty": rows.isEmpty])
+            data: [
+                "rows": rows, "empty": rows.isEmpty,
+                "maySetUp": principal.may(.openPeriods) && principal.may(.defineSchemes),
+            ])
     }
 
     /// What the grid shows for one jurisdiction: its values (as saved, or as the person typed them back), the cells'

@@ -67,6 +67,7 @@ public struct Console: Sendable {
         registerRuns(on: router)
         registerPeople(on: router)
         registerAssessment(on: router)
+        registerAssessmentSetup(on: router)
         registerTokens(on: router)
         registerJurisdictions(on: router)
         registerRules(on: router)

@@ -719,6 +719,36 @@ def assessor_journey(driver):
     click(driver, "form[action$='/finalize'] button[type=submit]")
     check(not driver.find_elements(By.CSS_SELECTOR, "table.grid input"), "finalized again, the grid is read-only")
     walk(driver, "/assessment/2025", "form[action$='/reopen']", "reason", ["", "x" * 501, "a\u0007b"])
+    scheme_and_period_setup(driver)
+
+
+def scheme_and_period_setup(driver):
+    """The assessor publishes the scheme's next version from the indicator table (a wrong cell said in it, weights
+    that do not add up to 1 refused) and opens the 2026 period under it (a code already used said beside the code)."""
+    driver.get(f"{BASE}/assessment")
+    click(driver, "a[href='/schemes/new']")
+    check(driver.find_element(By.ID, "i0-code").get_attribute("value"), "the table starts from the latest version")
+    weight = driver.find_element(By.ID, "i0-weight").get_attribute("value")
+    fill(driver, "i0-weight", "abc")
+    submit(driver)
+    check(driver.find_elements(By.ID, "i0-weight-error"), "a weight that is not a number is said in its cell")
+    fill(driver, "i0-weight", "0.50")
+    submit(driver)
+    said = driver.find_elements(By.CSS_SELECTOR, ".field-error, .notice.error")
+    check(said and path(driver) == "/schemes", f"weights that do not add up to 1 are refused: {[e.text for e in said][:2]}")
+    shoot(driver, "scheme-new-error.zh")
+    fill(driver, "i0-weight", weight)
+    submit(driver)
+    check(path(driver) == "/periods/new" and driver.find_elements(By.CSS_SELECTOR, ".notice.ok"),
+          "the scheme's next version is published")
+    both_languages(driver, "period-new")
+    fill(driver, "code", "2025")
+    submit(driver)
+    check(driver.find_elements(By.ID, "code-error"), "a period code already used is said beside the code")
+    fill(driver, "code", "2026")
+    submit(driver)
+    check(path(driver) == "/assessment/2026" and driver.find_elements(By.CSS_SELECTOR, "table.grid input"),
+          "the 2026 period opens with its grid ready for scores")
 
 
 def report_check(driver, archive):

@@ -65,6 +65,26 @@ public struct AssessmentService: Sendable {
         }
     }
 
+    /// Every scheme at its latest version, by code.
+    public func latestSchemes(by principal: Principal) async throws -> [SchemeRecord] {
+        try principal.authorize(.readBooks)
+        return try await database.read { connection in
+            var codes: [String] = []
+            for try await code in try await connection.query(
+                "SELECT DISTINCT code FROM assessment_schemes ORDER BY code", logger: logger
+            ).decode(String.self) { codes.append(code) }
+            var latest: [SchemeRecord] = []
+            for code in codes {
+                if let last = try await AssessmentRepository.schemes(
+                    code: code, version: nil, on: connection, logger: logger
+                ).last {
+                    latest.append(last)
+                }
+            }
+            return latest
+        }
+    }
+
     /// Every period, newest code first (periods are few: one a year per scheme).
     public func periods(by principal: Principal) async throws -> [PeriodRecord] {
         try principal.authorize(.readBooks)
