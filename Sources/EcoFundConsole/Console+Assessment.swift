@@ -47,6 +47,7 @@ extension Console {
         let rows: [[String: Any]] = periods.map { period in
             [
                 "code": period.code, "scheme": "\(period.schemeCode) v\(period.schemeVersion)",
+                "schemeCode": period.schemeCode, "schemeVersion": "\(period.schemeVersion)",
                 "status": visit.text("period_status_\(period.status.rawValue)"),
                 "members": "\(period.jurisdictions.count)", "revision": "\(period.revision)",
             ]

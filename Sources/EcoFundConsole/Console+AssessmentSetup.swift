@@ -175,3 +175,40 @@ extension Console {
         }
     }
 }
+
+/// A scheme's versions, each with its indicator table: what a period opened under it scores by.
+extension Console {
+    func registerSchemes(on router: Router<BasicRequestContext>) {
+        router.get("schemes/:code") { request, context in
+            let code = context.parameters.get("code") ?? ""
+            return try await self.page(request, context) { visit in try await self.schemePage(visit, code: code) }
+        }
+    }
+
+    func schemePage(_ visit: Visit, code: String) async throws -> Response {
+        guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
+        let versions = try await assessment.schemeVersions(code, by: principal)
+        let asked = visit.query.optional("v").flatMap(Int.init) ?? versions.last?.version
+        guard let shown = versions.first(where: { $0.version == asked }) else {
+            throw PageOutcome.refused(status: .notFound, messageKey: "error_not-found", detail: nil)
+        }
+        let data: [String: Any] = [
+            "code": code, "name": shown.name, "version": "\(shown.version)", "by": shown.createdBy,
+            "at": Format.time(shown.createdAt),
+            "versions": versions.reversed().map { version in
+                ["version": "\(version.version)", "current": version.version == shown.version] as [String: Any]
+            },
+            "indicators": shown.indicators.map { indicator in
+                [
+                    "code": indicator.code, "name": visit.language == .zh ? indicator.nameZh : indicator.name,
+                    "weight": indicator.weight, "direction": visit.text("direction_\(indicator.direction.rawValue)"),
+                    "floor": indicator.floor, "ceiling": indicator.ceiling, "unit": indicator.unit,
+                ]
+            },
+            "mayPublish": principal.may(.defineSchemes),
+        ]
+        return views.page(
+            "scheme", title: visit.text("scheme_title", ["code": code, "version": "\(shown.version)"]), visit: visit,
+            data: data, current: "/assessment")
+    }
+}

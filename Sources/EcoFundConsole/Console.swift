@@ -68,6 +68,7 @@ public struct Console: Sendable {
         registerPeople(on: router)
         registerAssessment(on: router)
         registerAssessmentSetup(on: router)
+        registerSchemes(on: router)
         registerTokens(on: router)
         registerJurisdictions(on: router)
         registerRules(on: router)

@@ -741,6 +741,11 @@ def scheme_and_period_setup(driver):
     submit(driver)
     check(path(driver) == "/periods/new" and driver.find_elements(By.CSS_SELECTOR, ".notice.ok"),
           "the scheme's next version is published")
+    driver.get(f"{BASE}/schemes/jjj-green")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "nav.tabs a")) == 2 and len(driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == 7,
+          "the scheme's page shows its two versions and the seven indicators")
+    both_languages(driver, "scheme")
+    driver.get(f"{BASE}/periods/new?scheme=jjj-green&created=2")
     both_languages(driver, "period-new")
     fill(driver, "code", "2025")
     submit(driver)
