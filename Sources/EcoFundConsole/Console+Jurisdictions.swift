@@ -64,11 +64,12 @@ extension Console {
         var data: [String: Any] = [
             "code": code, "csrf": visit.session?.csrfToken ?? "", "mayEdit": principal.may(.changeReferenceData),
             "level": visit.text("level_\(place.level.rawValue)"),
-            "parent": place.parent.map { Format.place($0, names, visit.language) } ?? "",
             // Accounts are never closed: a contributor stays one, and the box says so.
             "isContributor": (try? await ledger.account("contributions:\(code)", asOf: nil, by: principal)) != nil,
             "asksContributor": fields["contributor"] == "on",
         ]
+        // Only when there is one: an empty string still opens a Mustache section.
+        if let parent = place.parent { data["parent"] = Format.place(parent, names, visit.language) }
         for (name, value) in fields { data[name] = value }
         for (field, message) in errors { data["\(field)Error"] = message }
         return views.page(

@@ -35,11 +35,14 @@ extension Console {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
         let rules = try await disbursements.latestRules(by: principal)
         let rows: [[String: Any]] = rules.map { rule in
-            [
+            var row: [String: Any] = [
                 "code": rule.code, "title": rule.document.title, "version": "\(rule.version)",
-                "kind": rule.document.assessmentPeriod.map { visit.text("rule_uses_period", ["period": $0]) } ?? "",
                 "by": rule.publishedBy, "at": Format.time(rule.publishedAt),
             ]
+            if let period = rule.document.assessmentPeriod {
+                row["kind"] = visit.text("rule_uses_period", ["period": period])
+            }
+            return row
         }
         return views.page(
             "rules", title: visit.text("rules_title"), visit: visit,

@@ -32,13 +32,15 @@ extension Console {
             let state =
                 token.revokedAt.map { visit.text("token_revoked_at", ["at": Format.time($0)]) }
                 ?? (token.expiresAt <= now ? visit.text("token_expired") : visit.text("token_active"))
-            return [
+            var row: [String: Any] = [
                 "id": token.id.text, "short": String(token.id.text.prefix(8)), "subject": token.subject,
                 "role": visit.text("role_\(token.role.rawValue)"),
-                "place": token.jurisdiction.map { Format.place($0, names, visit.language) } ?? "",
                 "created": Format.time(token.createdAt), "expires": Format.time(token.expiresAt), "state": state,
                 "active": token.revokedAt == nil && token.expiresAt > now,
             ]
+            // Only when there is one: an empty string still opens a Mustache section (a dangling "·").
+            if let place = token.jurisdiction { row["place"] = Format.place(place, names, visit.language) }
+            return row
         }
         var data: [String: Any] = [
             "rows": rows, "empty": rows.isEmpty, "csrf": visit.session?.csrfToken ?? "",

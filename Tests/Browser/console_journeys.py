@@ -476,6 +476,8 @@ def tokens_journey(driver):
     driver.get(f"{BASE}/tokens")
     check(token not in driver.page_source, "the secret is not shown again")
     row = [r for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "reporting.system" in r.text][0]
+    check(not row.find_elements(By.TAG_NAME, "td")[1].text.rstrip().endswith("·"),
+          "a token without a place shows no dangling separator")
     page = driver.find_element(By.TAG_NAME, "html")
     row.find_element(By.CSS_SELECTOR, "form[action$='/revoke'] button").click()
     WebDriverWait(driver, 15).until(replaced(page))
