@@ -147,7 +147,7 @@ def main():
         ("a period: ranking chart and score grid", assessor, "/assessment/2025"),
         ("a jurisdiction's score history", assessor, "/assessment/2025/scores/chengde/history"),
         ("a scheme's versions and indicators", assessor, "/schemes/jjj-green"),
-        ("API tokens", admin, "/tokens"),
+        ("tokens page (issue, revoke)", admin, "/tokens"),
         ("jurisdictions' reference data", admin, "/jurisdictions"),
         ("allocation rules", admin, "/rules"),
         ("a rule: document, difference and today's preview", admin, "/rules/jjj-annual"),
