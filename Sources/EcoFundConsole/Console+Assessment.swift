@@ -185,7 +185,8 @@ extension Console {
     func rankingBars(_ ranking: [RankedScore], _ names: [String: Jurisdiction], _ visit: Visit) -> [[String: Any]] {
         ranking.enumerated().map { index, ranked in
             // 5 px a point; the composite is exact to the hundredth, so whole pixels come from whole numbers.
-            let width = min(100 * 100, max(0, Self.hundredths(ranked.score.composite))) * 5 / 100
+            let hundredths = (try? ExactDecimal(parsing: ranked.score.composite, at: ""))?.hundredths ?? 0
+            let width = Int(min(100 * 100, hundredths) * 5 / 100)
             return [
                 "y": "\(24 + index * 26)", "textY": "\(24 + index * 26 + 15)", "width": "\(width)",
                 "labelX": "\(150 + width + 6)",
@@ -259,15 +260,6 @@ extension Console {
                 status: .unprocessableContent)
         }
         throw PageOutcome.redirect("/assessment/\(code)?saved=\(jurisdiction)")
-    }
-
-    /// A two-decimal score ("86.42") in hundredths (8642); 0 for anything else.
-    static func hundredths(_ text: String) -> Int {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count == 2, let whole = Int(parts[0]), let cents = Int(parts[1]) else {
-            return 0
-        }
-        return whole * 100 + cents
     }
 
     func finalizePeriod(_ visit: Visit, code: String) async throws -> Response {

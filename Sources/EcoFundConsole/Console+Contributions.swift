@@ -42,17 +42,14 @@ extension Console {
         let names = Dictionary(uniqueKeysWithValues: places.map { ($0.code, $0) })
         var errors: [String: String] = [:]
         var page: Page<Contribution>?
-        do {
-            let from = try value("from").map { text throws(ValidationError) in
-                try CalendarDate(parsing: text, at: "/from")
-            }
-            let to = try value("to").map { text throws(ValidationError) in try CalendarDate(parsing: text, at: "/to") }
-            let filter = try ContributionFilter(
-                contributor: value("contributor"), from: from, to: to, cursor: value("cursor"), limit: 50)
-            page = try await ledger.contributions(filter, by: principal)
-        } catch let error as ValidationError {
-            let field = error.pointer.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            errors[field] = visit.catalog.message(kind: error.code.rawValue, pointer: "/\(field)")
+        let from = dateField("from", visit, &errors)
+        let to = dateField("to", visit, &errors)
+        if errors.isEmpty {
+            do {
+                let filter = try ContributionFilter(
+                    contributor: value("contributor"), from: from, to: to, cursor: value("cursor"), limit: 50)
+                page = try await ledger.contributions(filter, by: principal)
+            } catch let error as ValidationError { keep(error, visit, &errors) }
         }
         let rows: [[String: Any]] = (page?.items ?? []).map { contribution in
             [

@@ -8,7 +8,7 @@ enum Format {
         let sign = fen < 0 ? "-" : ""
         let magnitude = fen.magnitude
         let cents = magnitude % 100
-        return "\(sign)¥\(grouped(String(magnitude / 100))).\(cents < 10 ? "0" : "")\(cents)"
+        return "\(sign)¥\(Text.groupedDigits(String(magnitude / 100))).\(cents < 10 ? "0" : "")\(cents)"
     }
 
     static func money(_ money: Money) -> String { self.money(fen: money.fen) }
@@ -39,17 +39,7 @@ enum Format {
 
     /// An exact decimal as whole units with separators (people: 21,893,000).
     static func whole(_ value: ExactDecimal) -> String {
-        (value.hundredths < 0 ? "-" : "") + grouped(String(value.hundredths.magnitude / 100))
-    }
-
-    /// Digits with thousands separators: 30000000 → 30,000,000.
-    static func grouped(_ digits: String) -> String {
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
-        return grouped
+        (value.hundredths < 0 ? "-" : "") + Text.groupedDigits(String(value.hundredths.magnitude / 100))
     }
 
     /// A jurisdiction by its name in the page's language (北京市 / Beijing), its code when it is unknown.

@@ -40,6 +40,16 @@ public enum Text {
     ]
 
     /// Text made safe inside HTML, in element content and in quoted attributes: `& < > " '` as entities.
+    /// Digits with thousands separators, as Chinese and English readers both write them: 21893000 → 21,893,000.
+    public static func groupedDigits(_ digits: some StringProtocol) -> String {
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return grouped
+    }
+
     public static func htmlEscaped(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)

@@ -288,17 +288,7 @@ extension ExportReport {
     }
 
     /// A whole number with thousands separators.
-    static func grouped(_ value: Int64) -> String { grouped(String(value)) }
-
-    /// Digits with thousands separators: 21893000 → 21,893,000.
-    static func grouped(_ digits: String) -> String {
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return out
-    }
+    static func grouped(_ value: Int64) -> String { Text.groupedDigits(String(value)) }
 
     /// Yuan with thousands separators and two decimals: 1,234,567.89.
     static func yuan(_ fen: Int64) -> String {
@@ -306,7 +296,7 @@ extension ExportReport {
         let negative = text.hasPrefix("-")
         let digits = text.dropFirst(negative ? 1 : 0)
         let whole = String(digits.prefix(while: { $0 != "." }))
-        return (negative ? "-" : "") + Self.grouped(whole) + digits.drop(while: { $0 != "." })
+        return (negative ? "-" : "") + Text.groupedDigits(whole) + digits.drop(while: { $0 != "." })
     }
 
     /// `part` as a percentage of `whole` with one decimal, rounded half up, in integers.

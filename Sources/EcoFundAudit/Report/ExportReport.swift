@@ -111,7 +111,7 @@ public struct ExportReport: Sendable {
     static func people(_ population: String) -> String {
         let whole = String(population.prefix { $0 != "." })
         guard !whole.isEmpty, whole.allSatisfy(\.isASCIIDigit) else { return population }
-        return grouped(whole)
+        return Text.groupedDigits(whole)
     }
 
     /// Yuan per resident with two decimals, rounded half up, from fen and a population such as "21893000.00"; nil
