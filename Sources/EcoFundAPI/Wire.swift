@@ -40,6 +40,7 @@ enum Wire {
         switch level {
         case .province: .province
         case .city: .city
+        case .central: .central
         }
     }
 
@@ -47,6 +48,7 @@ enum Wire {
         switch level {
         case .province: .province
         case .city: .city
+        case .central: .central
         }
     }
 

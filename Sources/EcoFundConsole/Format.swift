@@ -67,6 +67,8 @@ enum Format {
         case .disbursements(let code):
             visit.text("account_disbursements", ["place": place(code, names, visit.language)])
         case .payable(let code): visit.text("account_payable", ["place": place(code, names, visit.language)])
+        case .receivable(let code):
+            visit.text("account_receivable", ["place": place(code, names, visit.language)])
         }
     }
 }

@@ -3,6 +3,8 @@
 public struct Jurisdiction: Hashable, Sendable, Codable {
     public enum Level: String, Sendable, Codable, CaseIterable {
         case province, city
+        /// The central government (中央财政): pays in as a contributor, is no member region and has no parent.
+        case central
     }
 
     /// Lower-case pinyin, such as `zhangjiakou`.
@@ -46,9 +48,9 @@ public struct Jurisdiction: Hashable, Sendable, Codable {
         try Text.validate(name, at: "/name", lengthMax: 200)
         try Text.validate(nameZh, at: "/nameZh", lengthMax: 200)
         switch level {
-        case .province:
+        case .province, .central:
             guard parent == nil else {
-                throw ValidationError(.invalidValue, at: "/parent", "must be absent for a province")
+                throw ValidationError(.invalidValue, at: "/parent", "must be absent for a \(level.rawValue)")
             }
         case .city:
             guard let parent else {

@@ -21,13 +21,34 @@ public struct AllocationInputs: Hashable, Sendable, Codable {
     public let jurisdictions: [String: Reference]
     /// Finalized composites of the rule's assessment period, as two-decimal strings.
     public let scores: [String: String]
+    /// For a rule with `missedBindingTarget`: the binding targets each recipient missed in the rule's period, by
+    /// indicator code (recipients who missed none are absent).
+    public let missedTargets: [String: [String]]?
+    /// For a settlement: what each recipient was granted by posted runs of the advance rule it settles.
+    public let advances: [String: Advance]?
 
-    public init(availableFen: Int64, poolOverride: Money?, jurisdictions: [String: Reference], scores: [String: String])
-    {
+    /// a_r: a recipient's grants by posted advance runs of the fiscal year, and the runs they came from.
+    public struct Advance: Hashable, Sendable, Codable {
+        public let amount: Money
+        /// The advance runs summed, by id.
+        public let runs: [String]
+
+        public init(amount: Money, runs: [String]) {
+            self.amount = amount
+            self.runs = runs
+        }
+    }
+
+    public init(
+        availableFen: Int64, poolOverride: Money?, jurisdictions: [String: Reference], scores: [String: String],
+        missedTargets: [String: [String]]? = nil, advances: [String: Advance]? = nil
+    ) {
         self.availableFen = availableFen
         self.poolOverride = poolOverride
         self.jurisdictions = jurisdictions
         self.scores = scores
+        self.missedTargets = missedTargets
+        self.advances = advances
     }
 }
 
@@ -74,8 +95,15 @@ public struct Allocation: Hashable, Sendable, Codable {
         public let composite: String?
         /// The minScore of the band the composite falls in.
         public let bandMinScore: Exact?
-        /// m_r
+        /// m_r: the band's multiplier, times the rule's `missedBindingTarget` multiplier when a target was missed
         public let multiplier: Exact
+        /// The binding targets of the rule's period the recipient missed, by indicator code, when the rule reduces for
+        /// them and there were any.
+        public let missedTargets: [String]?
+        /// The band's own multiplier, when a missed binding target reduced it.
+        public let bandMultiplier: Exact?
+        /// The rule's multiplier for a missed binding target, when it applied.
+        public let targetMultiplier: Exact?
         /// a_r = w_r × m_r
         public let adjustedWeight: Exact
         /// q_r = a_r / Σ a_r, before the cap
@@ -90,12 +118,38 @@ public struct Allocation: Hashable, Sendable, Codable {
         public let floorFen: Int64
         /// 1 when this recipient received one of the fen left over by flooring, else 0
         public let remainderFen: Int64
+        /// For a settlement: x_r, a_r and s_r.
+        public var settlement: Settlement?
+
+        /// A settlement's working for one recipient: s_r = x_r − a_r.
+        public struct Settlement: Hashable, Sendable, Codable {
+            /// x_r: the amount the rule gives for the year (floorFen + remainderFen)
+            public let finalAmount: Money
+            /// a_r: granted by the posted advance runs
+            public let advanced: Money
+            /// The advance runs summed into a_r, by id.
+            public let advanceRuns: [String]
+            /// s_r = x_r − a_r: granted by this run when positive, clawed back when negative
+            public let difference: Money
+
+            public init(finalAmount: Money, advanced: Money, advanceRuns: [String]) {
+                self.finalAmount = finalAmount
+                self.advanced = advanced
+                self.advanceRuns = advanceRuns
+                self.difference = finalAmount - advanced
+            }
+        }
 
         public init(
             factors: [Factor], weightedShare: Exact, composite: String?, bandMinScore: Exact?, multiplier: Exact,
             adjustedWeight: Exact, share: Exact, cappedShare: Exact, capped: Bool, exactAmount: Exact, floorFen: Int64,
-            remainderFen: Int64
+            remainderFen: Int64, missedTargets: [String]? = nil, bandMultiplier: Exact? = nil,
+            targetMultiplier: Exact? = nil, settlement: Settlement? = nil
         ) {
+            self.missedTargets = missedTargets
+            self.bandMultiplier = bandMultiplier
+            self.targetMultiplier = targetMultiplier
+            self.settlement = settlement
             self.factors = factors
             self.weightedShare = weightedShare
             self.composite = composite
@@ -114,18 +168,22 @@ public struct Allocation: Hashable, Sendable, Codable {
     public struct Recipient: Hashable, Sendable, Codable {
         public let recipient: String
         public let tranche: String
+        /// What the run grants: for a settlement, s_r when it is positive, else 0.
         public let amount: Money
+        /// For a settlement whose s_r is negative: −s_r, recovered by a clawback when the run posts.
+        public let clawback: Money?
         public let withheld: Bool
         public let withheldReason: String?
         public let derivation: Derivation
 
         public init(
             recipient: String, tranche: String, amount: Money, withheld: Bool, withheldReason: String?,
-            derivation: Derivation
+            derivation: Derivation, clawback: Money? = nil
         ) {
             self.recipient = recipient
             self.tranche = tranche
             self.amount = amount
+            self.clawback = clawback
             self.withheld = withheld
             self.withheldReason = withheldReason
             self.derivation = derivation
@@ -142,8 +200,15 @@ public struct Allocation: Hashable, Sendable, Codable {
         self.allocations = allocations
     }
 
-    /// Σ of the recipients' amounts; with the retained tranches, exactly the pool.
+    /// Σ of the recipients' amounts; with the retained tranches, exactly the pool (for a settlement, the pool less
+    /// what the advances granted, plus what is clawed back).
     public var allocated: Money { allocations.reduce(Money.zero) { $0 + $1.amount } }
+    /// Σ of the clawbacks a settlement posts.
+    public var clawedBack: Money { allocations.reduce(Money.zero) { $0 + ($1.clawback ?? .zero) } }
+    /// Σ x_r: what the rule gives for the year, advances included (for other kinds, what is allocated).
+    public var finalTotal: Money {
+        allocations.reduce(Money.zero) { $0 + ($1.derivation.settlement?.finalAmount ?? $1.amount) }
+    }
 }
 
 /// Why an allocation cannot be computed from these inputs (422, naming the rule path or the recipient).

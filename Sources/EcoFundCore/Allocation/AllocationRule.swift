@@ -46,8 +46,22 @@ public struct RuleDocument: Hashable, Sendable, Codable {
         }
     }
 
+    /// `{"multiplier": "0.50"}`: what a missed binding target multiplies the band multiplier by.
+    public struct MissedBindingTarget: Hashable, Sendable, Codable {
+        public var multiplier: String
+
+        public init(multiplier: String) { self.multiplier = multiplier }
+    }
+
     public var code: String
     public var title: String
+    /// `allocation` (the default), `advance` or `settlement`.
+    public var kind: String?
+    /// The fiscal year an advance pays ahead for, or a settlement settles.
+    public var fiscalYear: Int?
+    /// The code of the advance rule a settlement settles.
+    public var settles: String?
+    public var missedBindingTarget: MissedBindingTarget?
     public var pool: Pool
     public var tranches: [Tranche]
     public var factors: [Factor]
@@ -59,10 +73,15 @@ public struct RuleDocument: Hashable, Sendable, Codable {
 
     public init(
         code: String, title: String, pool: Pool, tranches: [Tranche], factors: [Factor], assessmentPeriod: String?,
-        scoreBands: [Band]?, maxShareOfTranche: String?, missingScore: String?
+        scoreBands: [Band]?, maxShareOfTranche: String?, missingScore: String?, kind: String? = nil,
+        fiscalYear: Int? = nil, settles: String? = nil, missedBindingTarget: MissedBindingTarget? = nil
     ) {
         self.code = code
         self.title = title
+        self.kind = kind
+        self.fiscalYear = fiscalYear
+        self.settles = settles
+        self.missedBindingTarget = missedBindingTarget
         self.pool = pool
         self.tranches = tranches
         self.factors = factors
@@ -99,6 +118,12 @@ public struct AllocationRule: Hashable, Sendable {
         public let multiplier: Rational
     }
 
+    /// What a run of the rule does (DESIGN.md "Accountability"): allocate a year's money, pay part of it ahead,
+    /// or settle the year against what the advance paid.
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        case allocation, advance, settlement
+    }
+
     /// The most recipients a published rule may name in one tranche: every county-level division of the region (about
     /// 200) fits. The OpenAPI document says the same (`maxItems`), and a test holds the two together. The allocator
     /// itself has no such limit: benchmarks ask for more (``init(_:recipientsPerTrancheMax:)``).
@@ -112,6 +137,13 @@ public struct AllocationRule: Hashable, Sendable {
 
     public let code: String
     public let title: String
+    public let kind: Kind
+    /// Named by advance and settlement rules.
+    public let fiscalYear: Int?
+    /// The advance rule a settlement settles.
+    public let settles: String?
+    /// The factor a missed binding target multiplies a recipient's band multiplier by, from 0 to 1.
+    public let missedTargetMultiplier: Rational?
     public let pool: Pool
     public let tranches: [Tranche]
     public let factors: [(key: FactorKey, weight: Rational)]
@@ -122,7 +154,9 @@ public struct AllocationRule: Hashable, Sendable {
     public let withholdsMissingScores: Bool
 
     /// Whether the rule needs finalized assessment scores.
-    public var needsScores: Bool { !bands.isEmpty || factors.contains { $0.key == .greenScore } }
+    public var needsScores: Bool {
+        !bands.isEmpty || factors.contains { $0.key == .greenScore } || missedTargetMultiplier != nil
+    }
 
     public static func == (lhs: AllocationRule, rhs: AllocationRule) -> Bool {
         lhs.code == rhs.code && lhs.pool == rhs.pool && lhs.tranches == rhs.tranches
@@ -130,7 +164,9 @@ public struct AllocationRule: Hashable, Sendable {
             && lhs.factors.map(\.weight) == rhs.factors.map(\.weight)
             && lhs.assessmentPeriod == rhs.assessmentPeriod && lhs.bands == rhs.bands
             && lhs.maxShareOfTranche == rhs.maxShareOfTranche
-            && lhs.withholdsMissingScores == rhs.withholdsMissingScores
+            && lhs.withholdsMissingScores == rhs.withholdsMissingScores && lhs.kind == rhs.kind
+            && lhs.fiscalYear == rhs.fiscalYear && lhs.settles == rhs.settles
+            && lhs.missedTargetMultiplier == rhs.missedTargetMultiplier
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -146,7 +182,22 @@ public struct AllocationRule: Hashable, Sendable {
         try Text.validate(document.title, at: "/title", lengthMax: Self.titleLengthMax)
         self.code = document.code
         self.title = document.title
+        (self.kind, self.fiscalYear, self.settles) = try Self.kind(document)
         self.pool = try Self.pool(document.pool)
+        if kind == .settlement, case .shareOfAvailable = pool {
+            throw ValidationError(
+                .invalidValue, at: "/pool/kind",
+                "a settlement's pool must be \"fixed\": the year's whole amount, of which the advances were part")
+        }
+        if let missed = document.missedBindingTarget {
+            let value = try parseDecimal(missed.multiplier, at: "/missedBindingTarget/multiplier", "multiplier")
+            guard value >= .zero, value <= .one else {
+                throw ValidationError(.invalidValue, at: "/missedBindingTarget/multiplier", "must be 0 to 1")
+            }
+            self.missedTargetMultiplier = value
+        } else {
+            self.missedTargetMultiplier = nil
+        }
         self.tranches = try Self.tranches(document.tranches, recipientsMax: recipientsPerTrancheMax)
         self.factors = try Self.factors(document.factors)
         if let period = document.assessmentPeriod {
@@ -178,8 +229,39 @@ public struct AllocationRule: Hashable, Sendable {
         if needsScores, assessmentPeriod == nil {
             throw ValidationError(
                 .missingField, at: "/assessmentPeriod",
-                "is required when the rule uses scores (greenScore or scoreBands)")
+                "is required when the rule uses scores (greenScore, scoreBands or missedBindingTarget)")
         }
+    }
+
+    /// The fiscal years a rule may name.
+    public static let fiscalYears = 2000...2100
+
+    private static func kind(_ document: RuleDocument) throws(ValidationError) -> (Kind, Int?, String?) {
+        guard let kind = Kind(rawValue: document.kind ?? "allocation") else {
+            throw ValidationError(
+                .invalidValue, at: "/kind", "must be \"allocation\", \"advance\" or \"settlement\"")
+        }
+        if let year = document.fiscalYear, !fiscalYears.contains(year) {
+            throw ValidationError(
+                .invalidValue, at: "/fiscalYear",
+                "must be a year from \(fiscalYears.lowerBound) to \(fiscalYears.upperBound)")
+        }
+        if kind != .allocation, document.fiscalYear == nil {
+            throw ValidationError(.missingField, at: "/fiscalYear", "is required of an \(kind.rawValue) rule")
+        }
+        switch (kind, document.settles) {
+        case (.settlement, nil):
+            throw ValidationError(.missingField, at: "/settles", "is required of a settlement: the advance rule's code")
+        case (.settlement, let code?):
+            try Jurisdiction.validateCode(code, at: "/settles")
+            guard code != document.code else {
+                throw ValidationError(.invalidValue, at: "/settles", "a settlement settles an advance rule, not itself")
+            }
+        case (_, .some):
+            throw ValidationError(.invalidValue, at: "/settles", "only a settlement rule settles an advance")
+        case (_, nil): break
+        }
+        return (kind, document.fiscalYear, document.settles)
     }
 
     private static func pool(_ pool: RuleDocument.Pool) throws(ValidationError) -> Pool {

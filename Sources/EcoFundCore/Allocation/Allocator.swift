@@ -25,10 +25,49 @@ public enum Allocator {
                 .init(name: tranche.name, amount: Money(fen: amountFen), retained: recipients.allSatisfy(\.withheld)))
             allocations += recipients
         }
+        if rule.kind == .settlement { allocations = try settle(allocations, rule: rule, inputs: inputs) }
         let result = Allocation(pool: Money(fen: poolFen), tranches: tranches, allocations: allocations)
         let retained = tranches.filter(\.retained).reduce(Money.zero) { $0 + $1.amount }
-        precondition(result.allocated + retained == result.pool, "allocation does not add up to the pool")
+        precondition(result.finalTotal + retained == result.pool, "allocation does not add up to the pool")
         return result
+    }
+
+    /// A settlement (DESIGN.md "Accountability"): the rule's amount x_r for the year less a_r, what the advance
+    /// runs granted; s_r > 0 is granted by this run, s_r < 0 clawed back. Only the net new grants need the fund's
+    /// available money: the advances were paid from it already, and a clawback brings none in.
+    static func settle(_ allocations: [Allocation.Recipient], rule: AllocationRule, inputs: AllocationInputs)
+        throws(AllocationError) -> [Allocation.Recipient]
+    {
+        let advances = inputs.advances ?? [:]
+        let recipients = Set(allocations.map(\.recipient))
+        if let stray = advances.keys.sorted().first(where: { !recipients.contains($0) }) {
+            throw AllocationError(
+                pointer: "/settles",
+                detail: "\(stray) was advanced \(advances[stray]!.amount) by \(rule.settles ?? "") but is not a "
+                    + "recipient of this settlement, so what it was paid could never be settled")
+        }
+        var granted: Int64 = 0
+        let settled = allocations.map { allocation in
+            let advance = advances[allocation.recipient]
+            var derivation = allocation.derivation
+            let settlement = Allocation.Derivation.Settlement(
+                finalAmount: allocation.amount, advanced: advance?.amount ?? .zero, advanceRuns: advance?.runs ?? [])
+            derivation.settlement = settlement
+            let difference = settlement.difference.fen
+            granted += max(difference, 0)
+            return Allocation.Recipient(
+                recipient: allocation.recipient, tranche: allocation.tranche, amount: Money(fen: max(difference, 0)),
+                withheld: allocation.withheld, withheldReason: allocation.withheldReason, derivation: derivation,
+                clawback: difference < 0 ? Money(fen: -difference) : nil)
+        }
+        let availableFen = max(inputs.availableFen, 0)
+        guard granted <= availableFen else {
+            throw AllocationError(
+                pointer: "/pool",
+                detail: "the settlement grants \(Money(fen: granted).decimalString) beyond the advances; the fund has "
+                    + "\(Money(fen: availableFen).decimalString) available")
+        }
+        return settled
     }
 
     /// Step 1: the pool in fen.
@@ -46,7 +85,8 @@ public enum Allocator {
         guard fen > 0 else {
             throw AllocationError(pointer: "/pool", detail: "the pool is 0.00: the fund has nothing available")
         }
-        guard fen <= availableFen else {
+        // A settlement's pool is the year's whole amount, advances included: what it must find is checked net.
+        guard fen <= availableFen || rule.kind == .settlement else {
             throw AllocationError(
                 pointer: "/pool",
                 detail:
@@ -80,7 +120,7 @@ public enum Allocator {
         for (column, factor) in zip(columns, factorsOfL) {
             for position in recipients.indices { weighted[position] += factor * column.numerators[position] }
         }
-        var multipliers: [(multiplier: Rational, band: Rational?, composite: String?, withheldReason: String?)] = []
+        var multipliers: [Multiplier] = []
         for recipient in recipients { multipliers.append(try multiplier(recipient, rule: rule, inputs: inputs)) }
         // a_r = w_r × μ_r / ν_r = A_r / (L × M) with M = lcm of the multipliers' denominators.
         let commonM = multipliers.reduce(BigInt(1)) { lcm($0, $1.multiplier.denominator) }
@@ -97,7 +137,11 @@ public enum Allocator {
         let hasTotal = adjustedTotal > 0
         let amounts = largestRemainder(amountFen: placed, shares: shareValues)
         return recipients.indices.map { position in
-            let (multiplier, band, composite, reason) = multipliers[position]
+            let (multiplier, band, composite, reason) = (
+                multipliers[position].multiplier, multipliers[position].band, multipliers[position].composite,
+                multipliers[position].withheldReason
+            )
+            let missed = multipliers[position].missed
             let share = hasTotal ? Exact(unchecked: adjusted[position], adjustedTotal) : .zero
             let derivation = Allocation.Derivation(
                 factors: columns.map { column in
@@ -114,7 +158,9 @@ public enum Allocator {
                 exactAmount: Exact(
                     unchecked:
                         BigInt(placed) * shares.value(position).numerator, shares.value(position).denominator),
-                floorFen: amounts[position].floor, remainderFen: amounts[position].remainder)
+                floorFen: amounts[position].floor, remainderFen: amounts[position].remainder,
+                missedTargets: missed?.targets, bandMultiplier: missed.map { Exact($0.bandMultiplier) },
+                targetMultiplier: missed.map { Exact($0.targetMultiplier) })
             return Allocation.Recipient(
                 recipient: recipients[position], tranche: tranche.name,
                 amount: Money(fen: amounts[position].floor + amounts[position].remainder),
@@ -184,15 +230,45 @@ public enum Allocator {
         return (highest, scale)
     }
 
-    /// Step 4: the multiplier from the score bands, or the reason a recipient is withheld. The composite comes back
-    /// as its two-decimal text.
+    /// Step 4's outcome for one recipient: m_r, the band and composite behind it, why it is 0 when it is, and the
+    /// binding targets that reduced it.
+    struct Multiplier {
+        var multiplier: Rational
+        var band: Rational?
+        var composite: String?
+        var withheldReason: String?
+        var missed: (targets: [String], bandMultiplier: Rational, targetMultiplier: Rational)?
+    }
+
+    /// Step 4: the multiplier from the score bands, times the rule's `missedBindingTarget` multiplier when the
+    /// recipient missed a binding target, or the reason a recipient is withheld. The composite comes back as its
+    /// two-decimal text.
     static func multiplier(_ recipient: String, rule: AllocationRule, inputs: AllocationInputs) throws(AllocationError)
-        -> (multiplier: Rational, band: Rational?, composite: String?, withheldReason: String?)
+        -> Multiplier
     {
-        guard rule.needsScores else { return (.one, nil, nil, nil) }
+        var result = try bandMultiplier(recipient, rule: rule, inputs: inputs)
+        guard let factor = rule.missedTargetMultiplier, result.withheldReason == nil,
+            let missed = inputs.missedTargets?[recipient], !missed.isEmpty
+        else { return result }
+        result.missed = (missed, result.multiplier, factor)
+        result.multiplier = result.multiplier * factor
+        if result.multiplier == .zero {
+            result.withheldReason =
+                "missed the binding target\(missed.count == 1 ? "" : "s") \(missed.joined(separator: ", ")) of period "
+                + "\(rule.assessmentPeriod ?? ""); the rule's multiplier for a missed binding target is "
+                + factor.decimalString(scale: 2)
+        }
+        return result
+    }
+
+    static func bandMultiplier(_ recipient: String, rule: AllocationRule, inputs: AllocationInputs)
+        throws(AllocationError) -> Multiplier
+    {
+        guard rule.needsScores else { return Multiplier(multiplier: .one) }
         guard let text = inputs.scores[recipient], let parts = Rational.scaledDecimal(text) else {
             if rule.withholdsMissingScores {
-                return (.zero, nil, nil, "no finalized score in period \(rule.assessmentPeriod ?? "")")
+                return Multiplier(
+                    multiplier: .zero, withheldReason: "no finalized score in period \(rule.assessmentPeriod ?? "")")
             }
             throw AllocationError(
                 pointer: "/assessmentPeriod",
@@ -209,13 +285,14 @@ public enum Allocator {
                 $0.minScore.numerator * scaleFactor <= parts.digits * $0.minScore.denominator
             })
         else {
-            return (.one, nil, composite, nil)
+            return Multiplier(multiplier: .one, composite: composite)
         }
         let reason =
             band.multiplier == .zero
             ? "composite \(composite) falls in the band from \(band.minScore.decimalString(scale: 2)), whose multiplier is 0"
             : nil
-        return (band.multiplier, band.minScore, composite, reason)
+        return Multiplier(
+            multiplier: band.multiplier, band: band.minScore, composite: composite, withheldReason: reason)
     }
 
     /// Shares after the cap: recipients in `fixed` hold the cap c = c_n / c_d; every other eligible recipient holds

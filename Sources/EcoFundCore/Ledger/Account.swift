@@ -8,6 +8,8 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
     case disbursements(String)
     /// Granted to a recipient, not yet paid (liability).
     case payable(String)
+    /// Clawed back from a recipient by a settlement, not yet recovered (asset).
+    case receivable(String)
 
     /// The kind of account, which decides its normal side.
     public enum Kind: String, Sendable, Codable, CaseIterable {
@@ -22,7 +24,8 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses `fund:cash`, `contributions:beijing`, `disbursements:chengde` or `payable:chengde`.
+    /// Parses `fund:cash`, `contributions:beijing`, `disbursements:chengde`, `payable:chengde` or
+    /// `receivable:chengde`.
     public init?(_ text: String) {
         if text == "fund:cash" {
             self = .fundCash
@@ -34,6 +37,7 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
         case "contributions": self = .contributions(parts[1])
         case "disbursements": self = .disbursements(parts[1])
         case "payable": self = .payable(parts[1])
+        case "receivable": self = .receivable(parts[1])
         default: return nil
         }
     }
@@ -44,6 +48,7 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
         case .contributions(let jurisdiction): "contributions:\(jurisdiction)"
         case .disbursements(let jurisdiction): "disbursements:\(jurisdiction)"
         case .payable(let jurisdiction): "payable:\(jurisdiction)"
+        case .receivable(let jurisdiction): "receivable:\(jurisdiction)"
         }
     }
 
@@ -53,6 +58,7 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
         case .contributions: .revenue
         case .disbursements: .expense
         case .payable: .liability
+        case .receivable: .asset
         }
     }
 
@@ -60,14 +66,14 @@ public enum AccountCode: Hashable, Sendable, CustomStringConvertible {
     public var jurisdiction: String? {
         switch self {
         case .fundCash: nil
-        case .contributions(let code), .disbursements(let code), .payable(let code): code
+        case .contributions(let code), .disbursements(let code), .payable(let code), .receivable(let code): code
         }
     }
 
     /// Whether the balance may never go below zero (DESIGN.md invariant 3).
     public var isNonNegative: Bool {
         switch self {
-        case .fundCash, .payable: true
+        case .fundCash, .payable, .receivable: true
         case .contributions, .disbursements: false
         }
     }

@@ -30,8 +30,8 @@ extension AccountBalance {
 }
 
 /// The fund statement of a fiscal year (DESIGN.md "Accountability"): opening cash; receipts by contributor;
-/// disbursements granted and net by recipient and by province (a city's under its province); payments made; closing
-/// cash; payables outstanding; pledges against receipts. Every figure comes from the accounts' movements, so each
+/// disbursements granted, clawed back and net by recipient and by province (a city's under its province); payments
+/// made; recoveries; closing cash; payables and receivables outstanding; pledges against receipts. Every figure comes from the accounts' movements, so each
 /// ties to the trial balance of the year's last day; ``cashTies`` checks the cash movement adds up.
 public struct FundStatement: Hashable, Sendable {
     /// A contributor's money in the year: received, reversed (corrections) and the net.
@@ -49,6 +49,15 @@ public struct FundStatement: Hashable, Sendable {
         public let granted: Money
         public let clawedBack: Money
         public var net: Money { granted - clawedBack }
+    }
+
+    /// What a recipient owes back after clawbacks: clawed back and recovered in the year, and outstanding at its end.
+    public struct Receivable: Hashable, Sendable {
+        public let recipient: String
+        public let opening: Money
+        public let clawedBack: Money
+        public let recovered: Money
+        public let outstanding: Money
     }
 
     /// A contributor's pledge for the year and what it paid in the year.
@@ -69,13 +78,23 @@ public struct FundStatement: Hashable, Sendable {
     public let closingCash: Money
     /// What recipients were granted and not yet paid, at the year's end.
     public let payablesOutstanding: Money
+    /// Per recipient with a receivable account: clawed back, recovered, outstanding.
+    public let receivables: [Receivable]
     public let pledges: [Pledge]
+
+    /// Money recipients returned against their receivables in the year (it came into the bank account).
+    public var recoveries: Money { receivables.reduce(.zero) { $0 + $1.recovered } }
+    /// What recipients owe back at the year's end.
+    public var receivablesOutstanding: Money { receivables.reduce(.zero) { $0 + $1.outstanding } }
+    /// Clawed back by settlements in the year: Σ of the grants' clawbacks.
+    public var clawedBack: Money { grants.reduce(.zero) { $0 + $1.clawedBack } }
 
     public var receiptsNet: Money { receipts.reduce(.zero) { $0 + $1.net } }
     public var grantsNet: Money { grants.reduce(.zero) { $0 + $1.net } }
 
-    /// Opening cash + net receipts − payments = closing cash: the statement explains every fen the bank account moved.
-    public var cashTies: Bool { openingCash + receiptsNet - paymentsMade == closingCash }
+    /// Opening cash + net receipts − payments + recoveries = closing cash: the statement explains every fen the bank
+    /// account moved.
+    public var cashTies: Bool { openingCash + receiptsNet - paymentsMade + recoveries == closingCash }
 
     /// - Parameters:
     ///   - accounts: every account's movements around the year.
@@ -91,6 +110,7 @@ public struct FundStatement: Hashable, Sendable {
         var grants: [Grant] = []
         var payments = Money.zero
         var payables = Money.zero
+        var receivables: [Receivable] = []
         for year in accounts.sorted(by: { $0.account.description < $1.account.description }) {
             switch year.account {
             case .fundCash:
@@ -104,6 +124,11 @@ public struct FundStatement: Hashable, Sendable {
             case .payable:
                 payments = payments + year.debitsInYear
                 payables = payables + year.closing
+            case .receivable(let recipient):
+                receivables.append(
+                    Receivable(
+                        recipient: recipient, opening: year.opening, clawedBack: year.debitsInYear,
+                        recovered: year.creditsInYear, outstanding: year.closing))
             }
         }
         var byProvince: [String: (granted: Money, clawedBack: Money)] = [:]
@@ -121,6 +146,7 @@ public struct FundStatement: Hashable, Sendable {
         }
         self.paymentsMade = payments
         self.payablesOutstanding = payables
+        self.receivables = receivables
         let received = Dictionary(uniqueKeysWithValues: receipts.map { ($0.contributor, $0.net) })
         self.pledges = pledged.sorted { $0.key < $1.key }.map { contributor, amount in
             Pledge(contributor: contributor, pledged: amount, received: received[contributor] ?? .zero)

@@ -3,7 +3,7 @@
 public struct JournalEntry: Hashable, Sendable {
     /// Which business event an entry records.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case contribution, reversal, disbursement, payment
+        case contribution, reversal, disbursement, payment, clawback, recovery
     }
 
     public enum Side: String, Sendable, Codable {

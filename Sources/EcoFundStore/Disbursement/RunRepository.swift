@@ -14,24 +14,27 @@ enum RunRepository {
         try await connection.query(
             """
             INSERT INTO disbursement_runs (id, rule_code, rule_version, value_date, pool_fen, allocated_fen, snapshot,
-                                           allocation, period_code, period_revision, proposed_by)
+                                           allocation, period_code, period_revision, proposed_by, kind, fiscal_year)
             VALUES (\(id), \(rule.code), \(rule.version), \(valueDate.description)::date, \(allocation.pool.fen),
                     \(allocation.allocated.fen), \(snapshotJSON)::jsonb, \(allocationJSON)::jsonb, \(snapshot.period),
-                    \(snapshot.periodRevision), \(principal.userID))
+                    \(snapshot.periodRevision), \(principal.userID), \(rule.document.kind ?? "allocation"),
+                    \(rule.document.fiscalYear))
             """, logger: logger)
         let recipients = allocation.allocations.map(\.recipient)
         let tranches = allocation.allocations.map(\.tranche)
         let amounts = allocation.allocations.map(\.amount.fen)
         let withheld = allocation.allocations.map(\.withheld)
+        let clawbacks = allocation.allocations.map { $0.clawback?.fen ?? 0 }
         let derivations = try allocation.allocations.map {
             String(decoding: try JSONCoding.encoder.encode($0.derivation), as: UTF8.self)
         }
         try await connection.query(
             """
-            INSERT INTO disbursement_allocations (run_id, recipient, tranche, amount_fen, withheld, derivation)
-            SELECT \(id), r, t, a, w, d::jsonb
+            INSERT INTO disbursement_allocations (run_id, recipient, tranche, amount_fen, withheld, derivation,
+                                                  clawback_fen)
+            SELECT \(id), r, t, a, w, d::jsonb, c
               FROM unnest(\(recipients)::text[], \(tranches)::text[], \(amounts)::bigint[], \(withheld)::boolean[],
-                          \(derivations)::text[]) AS x (r, t, a, w, d)
+                          \(derivations)::text[], \(clawbacks)::bigint[]) AS x (r, t, a, w, d, c)
             """, logger: logger)
         try await insertTransition(id, status: .proposed, reason: nil, by: principal, on: connection, logger: logger)
     }
