@@ -50,7 +50,9 @@ public struct RuleDocument: Hashable, Sendable, Codable {
     public struct MissedBindingTarget: Hashable, Sendable, Codable {
         public var multiplier: String
 
-        public init(multiplier: String) { self.multiplier = multiplier }
+        public init(multiplier: String) {
+            self.multiplier = multiplier
+        }
     }
 
     public var code: String
@@ -189,15 +191,7 @@ public struct AllocationRule: Hashable, Sendable {
                 .invalidValue, at: "/pool/kind",
                 "a settlement's pool must be \"fixed\": the year's whole amount, of which the advances were part")
         }
-        if let missed = document.missedBindingTarget {
-            let value = try parseDecimal(missed.multiplier, at: "/missedBindingTarget/multiplier", "multiplier")
-            guard value >= .zero, value <= .one else {
-                throw ValidationError(.invalidValue, at: "/missedBindingTarget/multiplier", "must be 0 to 1")
-            }
-            self.missedTargetMultiplier = value
-        } else {
-            self.missedTargetMultiplier = nil
-        }
+        self.missedTargetMultiplier = try Self.missedTargetMultiplier(document.missedBindingTarget)
         self.tranches = try Self.tranches(document.tranches, recipientsMax: recipientsPerTrancheMax)
         self.factors = try Self.factors(document.factors)
         if let period = document.assessmentPeriod {
@@ -235,6 +229,17 @@ public struct AllocationRule: Hashable, Sendable {
 
     /// The fiscal years a rule may name.
     public static let fiscalYears = 2000...2100
+
+    private static func missedTargetMultiplier(_ missed: RuleDocument.MissedBindingTarget?) throws(ValidationError)
+        -> Rational?
+    {
+        guard let missed else { return nil }
+        let value = try parseDecimal(missed.multiplier, at: "/missedBindingTarget/multiplier", "multiplier")
+        guard value >= .zero, value <= .one else {
+            throw ValidationError(.invalidValue, at: "/missedBindingTarget/multiplier", "must be 0 to 1")
+        }
+        return value
+    }
 
     private static func kind(_ document: RuleDocument) throws(ValidationError) -> (Kind, Int?, String?) {
         guard let kind = Kind(rawValue: document.kind ?? "allocation") else {
