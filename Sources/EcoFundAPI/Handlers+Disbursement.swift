@@ -135,7 +135,9 @@ extension Wire {
             factors: body.factors.map { .init(key: $0.key.rawValue, weight: $0.weight) },
             assessmentPeriod: body.assessmentPeriod,
             scoreBands: body.scoreBands?.map { .init(minScore: $0.minScore, multiplier: $0.multiplier) },
-            maxShareOfTranche: body.maxShareOfTranche, missingScore: body.missingScore?.rawValue)
+            maxShareOfTranche: body.maxShareOfTranche, missingScore: body.missingScore?.rawValue,
+            kind: body.kind?.rawValue, fiscalYear: body.fiscalYear, settles: body.settles,
+            missedBindingTarget: body.missedBindingTarget.map { .init(multiplier: $0.multiplier) })
     }
 
     /// A stored rule document on the wire. It was checked when it was published, so a pool kind, factor key or
@@ -149,7 +151,9 @@ extension Wire {
             return value
         }
         return .init(
-            code: document.code, title: document.title,
+            code: document.code, title: document.title, kind: document.kind.map { known($0, "kind") },
+            fiscalYear: document.fiscalYear, settles: document.settles,
+            missedBindingTarget: document.missedBindingTarget.map { .init(multiplier: $0.multiplier) },
             pool: .init(
                 kind: known(document.pool.kind, "pool kind"), amount: document.pool.amount, share: document.pool.share),
             tranches: document.tranches.map { .init(name: $0.name, share: $0.share, recipients: $0.recipients) },
@@ -178,6 +182,7 @@ extension Wire {
         return .init(
             recipient: recipient.recipient, tranche: recipient.tranche, amount: money(recipient.amount),
             withheld: recipient.withheld, withheldReason: recipient.withheldReason,
+            clawback: recipient.clawback.map(money),
             derivation: .init(
                 factors: derivation.factors.map {
                     .init(
@@ -190,7 +195,14 @@ extension Wire {
                 adjustedWeight: derivation.adjustedWeight.description, share: derivation.share.description,
                 cappedShare: derivation.cappedShare.description, capped: derivation.capped,
                 exactAmount: derivation.exactAmount.description, floorFen: derivation.floorFen,
-                remainderFen: derivation.remainderFen))
+                remainderFen: derivation.remainderFen, missedTargets: derivation.missedTargets,
+                bandMultiplier: derivation.bandMultiplier?.description,
+                targetMultiplier: derivation.targetMultiplier?.description,
+                settlement: derivation.settlement.map {
+                    .init(
+                        finalAmount: money($0.finalAmount), advanced: money($0.advanced), advanceRuns: $0.advanceRuns,
+                        difference: money($0.difference))
+                }))
     }
 
     static func runSummary(_ run: RunSummary) -> Components.Schemas.RunSummary {

@@ -20,6 +20,7 @@ struct Handlers: APIProtocol {
     let auditLog: AuditLog
     let access: AccessService
     let people: PeopleService
+    let recoveries: RecoveryService
 
     /// - Parameters:
     ///   - exportDatabaseURL: where the audit export's own libpq connection goes (`DATABASE_READ_URL` when set: an
@@ -41,6 +42,7 @@ struct Handlers: APIProtocol {
             database: database, exportDatabaseURL: exportDatabaseURL, publicKey: signingPublicKey)
         self.access = AccessService(database: database, tokens: tokens)
         self.people = PeopleService(database: database, tokens: tokens)
+        self.recoveries = RecoveryService(database: database)
     }
 
     // MARK: health

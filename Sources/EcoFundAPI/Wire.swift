@@ -122,7 +122,13 @@ enum Wire {
             receiptsNet: money(statement.receiptsNet), grants: statement.grants.map(grant),
             provinces: statement.provinces.map(grant), grantsNet: money(statement.grantsNet),
             paymentsMade: money(statement.paymentsMade), closingCash: money(statement.closingCash),
-            payablesOutstanding: money(statement.payablesOutstanding),
+            payablesOutstanding: money(statement.payablesOutstanding), clawedBack: money(statement.clawedBack),
+            recoveries: money(statement.recoveries), receivablesOutstanding: money(statement.receivablesOutstanding),
+            receivables: statement.receivables.map {
+                .init(
+                    recipient: $0.recipient, opening: money($0.opening), clawedBack: money($0.clawedBack),
+                    recovered: money($0.recovered), outstanding: money($0.outstanding))
+            },
             pledges: statement.pledges.map {
                 .init(contributor: $0.contributor, pledged: money($0.pledged), received: money($0.received))
             },

@@ -24,6 +24,8 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
     case cancelRuns
     case postRuns
     case confirmPayments
+    /// Record money a recipient returns against what a settlement clawed back.
+    case recordRecoveries
     case readAuditLog
     case exportBooks
     case manageTokens
@@ -43,7 +45,7 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
         case .defineSchemes, .openPeriods, .enterScores, .finalizePeriods, .reopenPeriods: [.assessor, .admin]
         case .previewAllocations: [.finance, .approver, .admin]
         case .proposeRuns: [.finance, .approver]
-        case .approveRuns, .rejectRuns, .cancelRuns, .postRuns, .confirmPayments: [.approver]
+        case .approveRuns, .rejectRuns, .cancelRuns, .postRuns, .confirmPayments, .recordRecoveries: [.approver]
         case .readAuditLog: [.auditor, .admin]
         case .exportBooks: [.auditor]
         }
@@ -70,6 +72,7 @@ public enum Permission: String, CaseIterable, Hashable, Sendable {
         case .cancelRuns: "cancel disbursement runs"
         case .postRuns: "post disbursement runs"
         case .confirmPayments: "confirm payments"
+        case .recordRecoveries: "record recoveries"
         case .readAuditLog: "read the audit log"
         case .exportBooks: "export the books"
         case .manageTokens: "issue or revoke tokens"

@@ -110,3 +110,37 @@ extension JournalEntry {
             lines: [Line(.debit, .payable(recipient), amount), Line(.credit, .fundCash, amount)])
     }
 }
+
+extension DisbursementRun {
+    /// A posted settlement's clawbacks: one entry per recipient whose advances exceeded its final amount.
+    public var clawbackEntries: [(recipient: String, amount: Money, entry: JournalEntry)] {
+        allocation.allocations.compactMap { recipient in
+            guard let owed = recipient.clawback, owed.fen > 0 else { return nil }
+            let memo = "clawback of settlement run \(id.text) (\(rule) v\(ruleVersion)) from \(recipient.recipient)"
+            return (
+                recipient.recipient, owed,
+                JournalEntry.clawback(from: recipient.recipient, amount: owed, valueDate: valueDate, memo: memo)
+            )
+        }
+    }
+}
+
+extension JournalEntry {
+    /// What a settlement takes back of a recipient's advances: Dr `receivable:{r}` / Cr `disbursements:{r}`.
+    public static func clawback(from recipient: String, amount: Money, valueDate: CalendarDate, memo: String)
+        -> JournalEntry
+    {
+        JournalEntry(
+            kind: .clawback, valueDate: valueDate, memo: memo,
+            lines: [Line(.debit, .receivable(recipient), amount), Line(.credit, .disbursements(recipient), amount)])
+    }
+
+    /// Money a recipient returns against its receivable: Dr `fund:cash` / Cr `receivable:{r}`.
+    public static func recovery(from recipient: String, amount: Money, valueDate: CalendarDate, memo: String)
+        -> JournalEntry
+    {
+        JournalEntry(
+            kind: .recovery, valueDate: valueDate, memo: memo,
+            lines: [Line(.debit, .fundCash, amount), Line(.credit, .receivable(recipient), amount)])
+    }
+}

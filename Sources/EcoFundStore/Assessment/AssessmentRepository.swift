@@ -214,7 +214,7 @@ enum AssessmentRepository {
         let values = Dictionary(input.values.map { ($0.code, $0.value) }, uniquingKeysWith: { first, _ in first })
         let json = String(decoding: try JSONCoding.encoder.encode(values), as: UTF8.self)
         let composite = card.composite.decimalString(scale: 2)
-        let reason = revision == 1 ? input.reason.flatMap { Text.hasVisibleText($0) ? $0 : nil } : input.reason
+        let reason = AssessmentService.kept(input.reason, revision: revision)
         var recordedAt = Date()
         do {
             for try await at in try await connection.query(

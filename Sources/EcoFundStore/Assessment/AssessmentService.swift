@@ -135,7 +135,7 @@ public struct AssessmentService: Sendable {
             let card = try ScoreCard(scheme: try scheme.scheme(), values: input.values)
             let current = try await AssessmentRepository.latestScore(
                 period: code, jurisdiction: jurisdiction, scheme: scheme, on: connection, logger: logger)
-            try Self.checkPrecondition(current: current, ifMatch: ifMatch, reason: input.reason)
+            try Self.checkPrecondition(currentETag: current?.etag, ifMatch: ifMatch, reason: input.reason)
             let revision = (current?.revision ?? 0) + 1
             let record = try await AssessmentRepository.insertScore(
                 period: code, jurisdiction: jurisdiction, revision: revision, input: input, card: card, scheme: scheme,
@@ -147,25 +147,30 @@ public struct AssessmentService: Sendable {
         }
     }
 
-    /// The If-Match rules: none for a first entry; the current ETag and a reason for a revision.
-    static func checkPrecondition(current: ScoreRecord?, ifMatch: String?, reason: String?) throws {
-        guard let current else {
+    /// The If-Match rules of scores, targets and readings: none for a first entry; the current ETag and a reason
+    /// for a revision. `what` names the thing in the messages ("score", "targets").
+    static func checkPrecondition(currentETag: String?, ifMatch: String?, reason: String?, what: String = "score")
+        throws
+    {
+        guard let currentETag else {
             // A first entry needs no reason; one that is given is kept, so it obeys the same rule.
             if let reason, Text.hasVisibleText(reason) { try Text.validate(reason, at: "/reason", lengthMax: 500) }
             if ifMatch != nil, ifMatch != "*" {
-                throw StoreError(.preconditionFailed, "there is no score yet, so If-Match cannot match")
+                throw StoreError(.preconditionFailed, "there is no \(what) yet, so If-Match cannot match")
             }
             return
         }
         guard let ifMatch else {
             throw StoreError(
-                .preconditionFailed, "a score exists (ETag \(current.etag)); send it in If-Match to revise it")
+                .preconditionFailed, "the current \(what) has ETag \(currentETag); send it in If-Match to revise it")
         }
-        guard ifMatch == current.etag else {
+        guard ifMatch == currentETag else {
             throw StoreError(
-                .preconditionFailed, "If-Match \(ifMatch) is not the current ETag \(current.etag); reread the score")
+                .preconditionFailed, "If-Match \(ifMatch) is not the current ETag \(currentETag); reread the \(what)")
         }
-        guard let reason else { throw ValidationError(.missingField, at: "/reason", "is required to revise a score") }
+        guard let reason else {
+            throw ValidationError(.missingField, at: "/reason", "is required to revise the \(what)")
+        }
         try Text.validate(reason, at: "/reason", lengthMax: 500)
     }
 

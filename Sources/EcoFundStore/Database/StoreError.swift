@@ -31,10 +31,13 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible, Pr
 
     public let code: Code
     public let detail: String
+    /// The JSON pointer of the field the conflict is about, when there is one (`/settles`, `/amount`).
+    public let pointer: String?
 
-    public init(_ code: Code, _ detail: String) {
+    public init(_ code: Code, _ detail: String, pointer: String? = nil) {
         self.code = code
         self.detail = detail
+        self.pointer = pointer
     }
 
     public var description: String { "\(code): \(detail)" }
@@ -42,7 +45,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible, Pr
     public var problem: ProblemFacts {
         // Nothing was written; the database may answer a moment later, with the same Idempotency-Key.
         ProblemFacts(
-            status: code.status, kind: code.rawValue, detail: detail,
+            status: code.status, kind: code.rawValue, detail: detail, pointer: pointer,
             retryAfterSeconds: code == .unavailable ? 1 : nil)
     }
 }

@@ -213,6 +213,7 @@ public struct DisbursementService: Sendable {
                 postedEntry = try await JournalRepository.insert(
                     entry, recordedBy: principal.subject, on: connection, logger: logger)
             }
+            try await RecoveryRepository.clawBack(run, by: principal, on: connection, logger: logger)
         case .proposed, .paid, .rejected, .cancelled:
             break
         }

@@ -122,8 +122,13 @@ enum RuleRepository {
                 """, logger: logger
             ).decode((String, String).self) { scores[jurisdiction] = composite }
         }
+        let missed =
+            rule.needsScores && rule.missedTargetMultiplier != nil
+            ? try await missedTargets(period: rule.assessmentPeriod, on: connection, logger: logger) : nil
+        let advances = try await settledAdvances(for: rule, on: connection, logger: logger)
         let inputs = AllocationInputs(
-            availableFen: availableFen, poolOverride: poolOverride, jurisdictions: references, scores: scores)
+            availableFen: availableFen, poolOverride: poolOverride, jurisdictions: references, scores: scores,
+            missedTargets: missed, advances: advances)
         return RunSnapshot(
             inputs: inputs, period: rule.needsScores ? rule.assessmentPeriod : nil, periodRevision: revision)
     }

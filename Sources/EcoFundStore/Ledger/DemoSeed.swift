@@ -38,6 +38,7 @@ public enum DemoSeed {
         try await loadActivity(into: database, as: principal)
         try await loadAssessment(into: database, as: principal)
         try await loadDisbursement(into: database, as: principal)
+        try await loadAccountability(into: database, as: principal)
     }
 
     /// The jurisdictions and the contributors' accounts, and the admin user that recorded them.
@@ -129,7 +130,26 @@ extension DemoSeed {
         ("hengshui", ["2.8", "3.4", "44", "65.5", "31.0", "3.0", "57.0"]),
     ]
 
-    /// The `jjj-green` scheme and a finalized period `2025` scoring every demo jurisdiction but Hebei itself.
+    /// ILLUSTRATIVE 2024 values, the scores the 2025 advance is paid on: a little behind 2025 in most places;
+    /// Handan's PM2.5 was then better than it turned out in 2025.
+    static let values2024: [(String, [String])] = [
+        ("beijing", ["3.3", "4.0", "32", "75.4", "44.6", "5.1", "72.0"]),
+        ("tianjin", ["2.8", "3.6", "39", "68.9", "12.0", "2.2", "52.0"]),
+        ("shijiazhuang", ["3.0", "3.8", "47", "60.1", "36.6", "3.4", "66.0"]),
+        ("tangshan", ["2.2", "2.9", "46", "63.0", "36.2", "3.0", "61.0"]),
+        ("qinhuangdao", ["3.6", "4.3", "31", "78.5", "52.8", "4.0", "83.0"]),
+        ("handan", ["2.9", "3.6", "41", "66.0", "29.8", "3.1", "62.0"]),
+        ("xingtai", ["2.7", "3.3", "48", "59.0", "31.7", "3.1", "55.0"]),
+        ("baoding", ["3.2", "3.9", "43", "64.4", "38.6", "3.8", "69.0"]),
+        ("zhangjiakou", ["4.3", "5.0", "24", "85.0", "49.5", "5.0", "93.0"]),
+        ("chengde", ["3.9", "4.6", "26", "83.1", "59.9", "5.2", "94.0"]),
+        ("cangzhou", ["2.8", "3.5", "44", "66.2", "19.6", "3.2", "48.0"]),
+        ("langfang", ["3.1", "3.8", "40", "68.3", "32.7", "3.5", "60.0"]),
+        ("hengshui", ["2.6", "3.2", "46", "63.0", "30.8", "2.9", "54.0"]),
+    ]
+
+    /// The `jjj-green` scheme and finalized periods `2024` and `2025` scoring every demo jurisdiction but Hebei
+    /// itself.
     static func loadAssessment(into database: Database, as principal: Principal) async throws {
         let service = AssessmentService(database: database)
         var parsed: [IndicatorScheme.Indicator] = []
@@ -146,21 +166,31 @@ extension DemoSeed {
             code: "jjj-green", version: 1, name: "Beijing–Tianjin–Hebei green performance", indicators: parsed)
         let published = try await service.createScheme(
             scheme, texts: texts, by: principal, idempotencyKey: try IdempotencyKey("demo-scheme-jjj-green"))
+        for (code, values) in [("2024", values2024), ("2025", values2025)] {
+            try await scorePeriod(code, values, scheme: published.value, service: service, as: principal)
+        }
+    }
+
+    /// Opens a period under the scheme, enters its scores (and, for 2025, its targets and monthly readings) and
+    /// finalizes it; a period already finalized is left as it is.
+    static func scorePeriod(
+        _ code: String, _ scores: [(String, [String])], scheme: SchemeRecord, service: AssessmentService,
+        as principal: Principal
+    ) async throws {
         let request = try PeriodRequest(
-            code: "2025", schemeCode: published.value.code, schemeVersion: published.value.version,
-            jurisdictions: values2025.map(\.0))
+            code: code, schemeCode: scheme.code, schemeVersion: scheme.version, jurisdictions: scores.map(\.0))
         let period = try await service.createPeriod(
-            request, by: principal, idempotencyKey: try IdempotencyKey("demo-period-2025"))
+            request, by: principal, idempotencyKey: try IdempotencyKey("demo-period-\(code)"))
         guard period.value.status == .open else { return }
-        for (jurisdiction, values) in values2025 {
-            if (try? await service.score(period: "2025", jurisdiction: jurisdiction, by: principal)) != nil { continue }
+        for (jurisdiction, values) in scores {
+            if (try? await service.score(period: code, jurisdiction: jurisdiction, by: principal)) != nil { continue }
             let input = AssessmentService.ScoreInput(
                 values: zip(indicators, values).map { (code: $0.0.0, value: $0.1) }, reason: nil)
-            _ = try await service.putScore(
-                period: "2025", jurisdiction: jurisdiction, input, ifMatch: nil, by: principal)
+            _ = try await service.putScore(period: code, jurisdiction: jurisdiction, input, ifMatch: nil, by: principal)
         }
+        if code == "2025" { try await loadMonitoring(service, as: principal) }
         _ = try await service.finalize(
-            period: "2025", by: principal, idempotencyKey: try IdempotencyKey("demo-finalize-2025"))
+            period: code, by: principal, idempotencyKey: try IdempotencyKey("demo-finalize-\(code)"))
     }
 }
 
