@@ -76,11 +76,48 @@ import Testing
         "deactivateUser": "+-----",
         "issueActivationCode": "+-----",
         "listRunAllocations": "++++++",
+        "listTargets": "++++++",
+        "getTargets": "++++++",
+        "putTargets": "+---+-",
+        "getTargetHistory": "++++++",
+        "listReadings": "++++++",
+        "getReadings": "++++++",
+        "putReadings": "+---+-",
+        "getReadingHistory": "++++++",
+        "getMonitor": "++++++",
+        "createRecovery": "---+--",
+        "listRecoveries": "++++++",
+        "listReceivables": "++++++",
         // Maker-checker: the approver proposed this run, so no one here may confirm its payments; the admin asked
         // for this access, so no one here may decide it.
         "confirmPayment.ownRun": "------",
         "approveAccessRequest.ownRequest": "------",
     ]
+
+    /// Targets, readings, the monitor, recoveries and receivables (a recovery from Chengde, which owes nothing, is a
+    /// 422 for those let through).
+    static let accountabilityRows: [Row] = {
+        let period = "/v1/assessment-periods/2025"
+        let targets = #"{"targets":[{"indicator":"pm25","value":"30","binding":true}],"reason":"matrix"}"#
+        let readings = #"{"values":[{"indicator":"pm25","value":"31"}],"reason":"matrix"}"#
+        let recovery = #"{"recipient":"chengde","amount":"1.00","valueDate":"2026-04-20","bankReference":"M-1"}"#
+        return [
+            Row(operation: "listTargets", method: .get, path: "\(period)/targets", body: nil),
+            Row(operation: "getTargets", method: .get, path: "\(period)/targets/chengde", body: nil),
+            Row(operation: "putTargets", method: .put, path: "\(period)/targets/chengde", body: targets),
+            Row(operation: "getTargetHistory", method: .get, path: "\(period)/targets/chengde/history", body: nil),
+            Row(operation: "listReadings", method: .get, path: "\(period)/readings/chengde", body: nil),
+            Row(operation: "getReadings", method: .get, path: "\(period)/readings/chengde/2025-07", body: nil),
+            Row(operation: "putReadings", method: .put, path: "\(period)/readings/chengde/2025-07", body: readings),
+            Row(
+                operation: "getReadingHistory", method: .get, path: "\(period)/readings/chengde/2025-07/history",
+                body: nil),
+            Row(operation: "getMonitor", method: .get, path: "\(period)/monitor", body: nil),
+            Row(operation: "createRecovery", method: .post, path: "/v1/recoveries", body: recovery),
+            Row(operation: "listRecoveries", method: .get, path: "/v1/recoveries", body: nil),
+            Row(operation: "listReceivables", method: .get, path: "/v1/receivables", body: nil),
+        ]
+    }()
 
     struct Row: Sendable {
         let operation: String
@@ -134,141 +171,151 @@ import Testing
             let unknown = UUID().uuidString
             let reason = #"{"reason":"authorization matrix"}"#
 
-            let rows: [Row] = [
-                // operation                 method  path                                               body           A F O P S U
-                Row(operation: "getHealth", method: .get, path: "/healthz", body: nil),
-                Row(
-                    operation: "listJurisdictions", method: .get, path: "/v1/jurisdictions", body: nil),
-                Row(
-                    operation: "getJurisdiction", method: .get, path: "/v1/jurisdictions/hebei", body: nil),
-                Row(
-                    operation: "putJurisdiction", method: .put, path: "/v1/jurisdictions/xiongan",
-                    body:
-                        #"{"name":"Xiong'an","nameZh":"雄安新区","level":"city","parent":"hebei","population":"1205000.00","ecologicalArea":"1770.00","envSpendingPerCapita":"300.00"}"#
-                ),
-                Row(operation: "listAccounts", method: .get, path: "/v1/accounts", body: nil),
-                Row(
-                    operation: "getAccount", method: .get, path: "/v1/accounts/fund:cash", body: nil),
-                Row(
-                    operation: "createContribution", method: .post, path: "/v1/contributions",
-                    body: APIHarness.contribution(amount: "1.00", reference: "MATRIX")),
-                Row(
-                    operation: "listContributions", method: .get, path: "/v1/contributions", body: nil),
-                Row(
-                    operation: "getContribution", method: .get, path: "/v1/contributions/\(contribution)", body: nil),
-                Row(
-                    operation: "reverseContribution", method: .post, path: "/v1/contributions/\(contribution)/reversal",
-                    body: reason),
-                Row(
-                    operation: "createCommitment", method: .post, path: "/v1/commitments",
-                    body: #"{"contributor":"beijing","fiscalYear":2031,"amount":"100.00","currency":"CNY"}"#),
-                Row(operation: "listCommitments", method: .get, path: "/v1/commitments", body: nil),
-                Row(
-                    operation: "getTrialBalance", method: .get, path: "/v1/reports/trial-balance", body: nil),
-                Row(
-                    operation: "getFundStatement", method: .get, path: "/v1/reports/fund-statement?fiscalYear=2026",
-                    body: nil),
-                Row(
-                    operation: "createAssessmentScheme", method: .post, path: "/v1/assessment-schemes",
-                    body: AssessmentTests.scheme),
-                Row(
-                    operation: "getAssessmentScheme", method: .get, path: "/v1/assessment-schemes/green", body: nil),
-                Row(
-                    operation: "createAssessmentPeriod", method: .post, path: "/v1/assessment-periods",
-                    body: #"{"code":"2031","scheme":"green","jurisdictions":["chengde"]}"#),
-                Row(
-                    operation: "getAssessmentPeriod", method: .get, path: "/v1/assessment-periods/2025", body: nil),
-                Row(
-                    operation: "putScore", method: .put, path: "/v1/assessment-periods/2025/scores/chengde",
-                    body: AssessmentTests.values(forest: "40", pm25: "35", reason: "matrix")),
-                Row(
-                    operation: "listScores", method: .get, path: "/v1/assessment-periods/2025/scores", body: nil),
-                Row(
-                    operation: "getScore", method: .get, path: "/v1/assessment-periods/2025/scores/chengde", body: nil),
-                Row(
-                    operation: "getScoreHistory", method: .get,
-                    path: "/v1/assessment-periods/2025/scores/chengde/history", body: nil),
-                Row(
-                    operation: "finalizeAssessmentPeriod", method: .post, path: "/v1/assessment-periods/2031/finalize",
-                    body: nil),
-                Row(
-                    operation: "reopenAssessmentPeriod", method: .post, path: "/v1/assessment-periods/2031/reopen",
-                    body: reason),
-                Row(
-                    operation: "publishAllocationRule", method: .post, path: "/v1/allocation-rules",
-                    body: DisbursementTests.rule(code: "matrix")),
-                Row(
-                    operation: "getAllocationRule", method: .get, path: "/v1/allocation-rules/simple", body: nil),
-                Row(
-                    operation: "previewAllocation", method: .post, path: "/v1/allocation-rules/simple/preview",
-                    body: "{}"),
-                Row(
-                    operation: "proposeRun", method: .post, path: "/v1/disbursement-runs",
-                    body: #"{"rule":"simple","valueDate":"2026-02-01"}"#),
-                Row(operation: "listRuns", method: .get, path: "/v1/disbursement-runs", body: nil),
-                Row(
-                    operation: "getRun", method: .get, path: "/v1/disbursement-runs/\(run)", body: nil),
-                Row(
-                    operation: "rejectRun", method: .post, path: "/v1/disbursement-runs/\(unknown)/reject",
-                    body: reason),
-                Row(
-                    operation: "cancelRun", method: .post, path: "/v1/disbursement-runs/\(unknown)/cancel",
-                    body: reason),
-                Row(
-                    operation: "approveRun", method: .post, path: "/v1/disbursement-runs/\(run)/approve", body: nil),
-                Row(
-                    operation: "postRun", method: .post, path: "/v1/disbursement-runs/\(run)/post", body: nil),
-                Row(
-                    operation: "confirmPayment", method: .post, path: "/v1/disbursement-runs/\(run)/payments",
-                    body: #"{"recipient":"chengde","bankReference":"MATRIX-1"}"#),
-                Row(operation: "listAuditEvents", method: .get, path: "/v1/audit/events", body: nil),
-                Row(
-                    operation: "getCheckpoint", method: .get, path: "/v1/audit/checkpoint", body: nil),
-                Row(
-                    operation: "getPublicKey", method: .get, path: "/v1/audit/public-key", body: nil),
-                Row(
-                    operation: "getInclusionProof", method: .get, path: "/v1/audit/proofs/inclusion?index=0&treeSize=1",
-                    body: nil),
-                Row(
-                    operation: "getConsistencyProof", method: .get, path: "/v1/audit/proofs/consistency?from=1&to=1",
-                    body: nil),
-                Row(operation: "getAuditExport", method: .get, path: "/v1/audit/export", body: nil),
-                Row(
-                    operation: "createToken", method: .post, path: "/v1/tokens",
-                    body: #"{"subject":"matrix.auditor","role":"auditor"}"#),
-                Row(
-                    operation: "revokeToken", method: .delete, path: "/v1/tokens/\(unknown)", body: nil),
-                Row(operation: "listAccessRequests", method: .get, path: "/v1/access-requests", body: nil),
-                Row(
-                    operation: "requestRoleChange", method: .post, path: "/v1/access-requests",
-                    body: #"{"subject":"sun.auditor","role":"assessor"}"#),
-                Row(operation: "getAccessRequest", method: .get, path: "/v1/access-requests/\(unknown)", body: nil),
-                Row(
-                    operation: "approveAccessRequest", method: .post,
-                    path: "/v1/access-requests/\(state.secondAdminsRequest)/approve", body: "{}"),
-                Row(
-                    operation: "rejectAccessRequest", method: .post, path: "/v1/access-requests/\(unknown)/reject",
-                    body: reason),
-                Row(operation: "listUsers", method: .get, path: "/v1/users", body: nil),
-                Row(
-                    operation: "createUser", method: .post, path: "/v1/users",
-                    body: #"{"subject":"matrix.assessor","role":"assessor"}"#),
-                Row(
-                    operation: "deactivateUser", method: .post, path: "/v1/users/\(unknown)/deactivate", body: reason),
-                Row(
-                    operation: "issueActivationCode", method: .post, path: "/v1/users/\(unknown)/activation-code",
-                    body: nil),
-                Row(
-                    operation: "listRunAllocations", method: .get, path: "/v1/disbursement-runs/\(run)/allocations",
-                    body: nil),
-                Row(
-                    operation: "confirmPayment.ownRun", method: .post,
-                    path: "/v1/disbursement-runs/\(state.ownRun)/payments",
-                    body: #"{"recipient":"chengde","bankReference":"MATRIX-2"}"#),
-                Row(
-                    operation: "approveAccessRequest.ownRequest", method: .post,
-                    path: "/v1/access-requests/\(state.adminsRequest)/approve", body: "{}"),
-            ]
+            let rows: [Row] =
+                [
+                    // operation                 method  path                                               body           A F O P S U
+                    Row(operation: "getHealth", method: .get, path: "/healthz", body: nil),
+                    Row(
+                        operation: "listJurisdictions", method: .get, path: "/v1/jurisdictions", body: nil),
+                    Row(
+                        operation: "getJurisdiction", method: .get, path: "/v1/jurisdictions/hebei", body: nil),
+                    Row(
+                        operation: "putJurisdiction", method: .put, path: "/v1/jurisdictions/xiongan",
+                        body:
+                            #"{"name":"Xiong'an","nameZh":"雄安新区","level":"city","parent":"hebei","population":"1205000.00","ecologicalArea":"1770.00","envSpendingPerCapita":"300.00"}"#
+                    ),
+                    Row(operation: "listAccounts", method: .get, path: "/v1/accounts", body: nil),
+                    Row(
+                        operation: "getAccount", method: .get, path: "/v1/accounts/fund:cash", body: nil),
+                    Row(
+                        operation: "createContribution", method: .post, path: "/v1/contributions",
+                        body: APIHarness.contribution(amount: "1.00", reference: "MATRIX")),
+                    Row(
+                        operation: "listContributions", method: .get, path: "/v1/contributions", body: nil),
+                    Row(
+                        operation: "getContribution", method: .get, path: "/v1/contributions/\(contribution)", body: nil
+                    ),
+                    Row(
+                        operation: "reverseContribution", method: .post,
+                        path: "/v1/contributions/\(contribution)/reversal",
+                        body: reason),
+                    Row(
+                        operation: "createCommitment", method: .post, path: "/v1/commitments",
+                        body: #"{"contributor":"beijing","fiscalYear":2031,"amount":"100.00","currency":"CNY"}"#),
+                    Row(operation: "listCommitments", method: .get, path: "/v1/commitments", body: nil),
+                    Row(
+                        operation: "getTrialBalance", method: .get, path: "/v1/reports/trial-balance", body: nil),
+                    Row(
+                        operation: "getFundStatement", method: .get, path: "/v1/reports/fund-statement?fiscalYear=2026",
+                        body: nil),
+                    Row(
+                        operation: "createAssessmentScheme", method: .post, path: "/v1/assessment-schemes",
+                        body: AssessmentTests.scheme),
+                    Row(
+                        operation: "getAssessmentScheme", method: .get, path: "/v1/assessment-schemes/green", body: nil),
+                    Row(
+                        operation: "createAssessmentPeriod", method: .post, path: "/v1/assessment-periods",
+                        body: #"{"code":"2031","scheme":"green","jurisdictions":["chengde"]}"#),
+                    Row(
+                        operation: "getAssessmentPeriod", method: .get, path: "/v1/assessment-periods/2025", body: nil),
+                    Row(
+                        operation: "putScore", method: .put, path: "/v1/assessment-periods/2025/scores/chengde",
+                        body: AssessmentTests.values(forest: "40", pm25: "35", reason: "matrix")),
+                    Row(
+                        operation: "listScores", method: .get, path: "/v1/assessment-periods/2025/scores", body: nil),
+                    Row(
+                        operation: "getScore", method: .get, path: "/v1/assessment-periods/2025/scores/chengde",
+                        body: nil),
+                    Row(
+                        operation: "getScoreHistory", method: .get,
+                        path: "/v1/assessment-periods/2025/scores/chengde/history", body: nil),
+                    Row(
+                        operation: "finalizeAssessmentPeriod", method: .post,
+                        path: "/v1/assessment-periods/2031/finalize",
+                        body: nil),
+                    Row(
+                        operation: "reopenAssessmentPeriod", method: .post, path: "/v1/assessment-periods/2031/reopen",
+                        body: reason),
+                    Row(
+                        operation: "publishAllocationRule", method: .post, path: "/v1/allocation-rules",
+                        body: DisbursementTests.rule(code: "matrix")),
+                    Row(
+                        operation: "getAllocationRule", method: .get, path: "/v1/allocation-rules/simple", body: nil),
+                    Row(
+                        operation: "previewAllocation", method: .post, path: "/v1/allocation-rules/simple/preview",
+                        body: "{}"),
+                    Row(
+                        operation: "proposeRun", method: .post, path: "/v1/disbursement-runs",
+                        body: #"{"rule":"simple","valueDate":"2026-02-01"}"#),
+                    Row(operation: "listRuns", method: .get, path: "/v1/disbursement-runs", body: nil),
+                    Row(
+                        operation: "getRun", method: .get, path: "/v1/disbursement-runs/\(run)", body: nil),
+                    Row(
+                        operation: "rejectRun", method: .post, path: "/v1/disbursement-runs/\(unknown)/reject",
+                        body: reason),
+                    Row(
+                        operation: "cancelRun", method: .post, path: "/v1/disbursement-runs/\(unknown)/cancel",
+                        body: reason),
+                    Row(
+                        operation: "approveRun", method: .post, path: "/v1/disbursement-runs/\(run)/approve", body: nil),
+                    Row(
+                        operation: "postRun", method: .post, path: "/v1/disbursement-runs/\(run)/post", body: nil),
+                    Row(
+                        operation: "confirmPayment", method: .post, path: "/v1/disbursement-runs/\(run)/payments",
+                        body: #"{"recipient":"chengde","bankReference":"MATRIX-1"}"#),
+                    Row(operation: "listAuditEvents", method: .get, path: "/v1/audit/events", body: nil),
+                    Row(
+                        operation: "getCheckpoint", method: .get, path: "/v1/audit/checkpoint", body: nil),
+                    Row(
+                        operation: "getPublicKey", method: .get, path: "/v1/audit/public-key", body: nil),
+                    Row(
+                        operation: "getInclusionProof", method: .get,
+                        path: "/v1/audit/proofs/inclusion?index=0&treeSize=1",
+                        body: nil),
+                    Row(
+                        operation: "getConsistencyProof", method: .get,
+                        path: "/v1/audit/proofs/consistency?from=1&to=1",
+                        body: nil),
+                    Row(operation: "getAuditExport", method: .get, path: "/v1/audit/export", body: nil),
+                    Row(
+                        operation: "createToken", method: .post, path: "/v1/tokens",
+                        body: #"{"subject":"matrix.auditor","role":"auditor"}"#),
+                    Row(
+                        operation: "revokeToken", method: .delete, path: "/v1/tokens/\(unknown)", body: nil),
+                    Row(operation: "listAccessRequests", method: .get, path: "/v1/access-requests", body: nil),
+                    Row(
+                        operation: "requestRoleChange", method: .post, path: "/v1/access-requests",
+                        body: #"{"subject":"sun.auditor","role":"assessor"}"#),
+                    Row(operation: "getAccessRequest", method: .get, path: "/v1/access-requests/\(unknown)", body: nil),
+                    Row(
+                        operation: "approveAccessRequest", method: .post,
+                        path: "/v1/access-requests/\(state.secondAdminsRequest)/approve", body: "{}"),
+                    Row(
+                        operation: "rejectAccessRequest", method: .post, path: "/v1/access-requests/\(unknown)/reject",
+                        body: reason),
+                    Row(operation: "listUsers", method: .get, path: "/v1/users", body: nil),
+                    Row(
+                        operation: "createUser", method: .post, path: "/v1/users",
+                        body: #"{"subject":"matrix.assessor","role":"assessor"}"#),
+                    Row(
+                        operation: "deactivateUser", method: .post, path: "/v1/users/\(unknown)/deactivate",
+                        body: reason),
+                    Row(
+                        operation: "issueActivationCode", method: .post, path: "/v1/users/\(unknown)/activation-code",
+                        body: nil),
+                    Row(
+                        operation: "listRunAllocations", method: .get, path: "/v1/disbursement-runs/\(run)/allocations",
+                        body: nil),
+                ] + Self.accountabilityRows + [
+
+                    Row(
+                        operation: "confirmPayment.ownRun", method: .post,
+                        path: "/v1/disbursement-runs/\(state.ownRun)/payments",
+                        body: #"{"recipient":"chengde","bankReference":"MATRIX-2"}"#),
+                    Row(
+                        operation: "approveAccessRequest.ownRequest", method: .post,
+                        path: "/v1/access-requests/\(state.adminsRequest)/approve", body: "{}"),
+                ]
             let tokens = try await Self.tokens(api)
             var mismatches: [String] = []
             for row in rows {

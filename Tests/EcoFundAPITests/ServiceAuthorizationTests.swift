@@ -21,6 +21,7 @@ import Testing
         let auditLog: AuditLog
         let access: AccessService
         let people: PeopleService
+        let recoveries: RecoveryService
     }
 
     @Test func everyServiceRefusesExactlyTheCallersTheTableRefuses() async throws {
@@ -34,7 +35,8 @@ import Testing
                     auditLog: AuditLog(
                         database: app, exportDatabaseURL: api.database.appURL, exportSealWait: .milliseconds(100)),
                     access: AccessService(database: app, tokens: TokenService(database: app)),
-                    people: PeopleService(database: app, tokens: TokenService(database: app)))
+                    people: PeopleService(database: app, tokens: TokenService(database: app)),
+                    recoveries: RecoveryService(database: app))
                 let calls = try Self.calls(services, state)
                 // Every operation of the table but the public health check has its service call, and no other.
                 #expect(Set(calls.keys) == Set(AuthorizationMatrixTests.allowed.keys).subtracting(["getHealth"]))
@@ -92,7 +94,46 @@ import Testing
         calls.merge(try assessmentCalls(services)) { first, _ in first }
         calls.merge(try disbursementCalls(services, state)) { first, _ in first }
         calls.merge(try accessCalls(services, state)) { first, _ in first }
+        calls.merge(try accountabilityCalls(services)) { first, _ in first }
         return calls
+    }
+
+    static func accountabilityCalls(_ services: Services) throws -> [String: Call] {
+        let (assessment, recoveries) = (services.assessment, services.recoveries)
+        let targets = [Target(indicator: "pm25", value: "30", binding: true)]
+        let readings = [ReadingSet.Value(indicator: "pm25", value: "31")]
+        let recovery = try RecoveryRequest(
+            recipient: "chengde", amount: "1.00", valueDate: "2026-04-20", bankReference: "M-1")
+        return [
+            "listTargets": { _ = try await assessment.targets(period: "2025", jurisdiction: nil, by: $0) },
+            "getTargets": { _ = try await assessment.targets(period: "2025", jurisdiction: "chengde", by: $0) },
+            "putTargets": {
+                _ = try await assessment.putTargets(
+                    period: "2025", jurisdiction: "chengde", targets, reason: "matrix", ifMatch: nil, by: $0)
+            },
+            "getTargetHistory": {
+                _ = try await assessment.targets(period: "2025", jurisdiction: "chengde", history: true, by: $0)
+            },
+            "listReadings": {
+                _ = try await assessment.readings(period: "2025", jurisdiction: "chengde", month: nil, by: $0)
+            },
+            "getReadings": {
+                _ = try await assessment.readings(period: "2025", jurisdiction: "chengde", month: "2025-07", by: $0)
+            },
+            "putReadings": {
+                _ = try await assessment.putReadings(
+                    period: "2025", jurisdiction: "chengde", month: "2025-07", readings, reason: "matrix",
+                    ifMatch: nil, by: $0)
+            },
+            "getReadingHistory": {
+                _ = try await assessment.readings(
+                    period: "2025", jurisdiction: "chengde", month: "2025-07", history: true, by: $0)
+            },
+            "getMonitor": { _ = try await assessment.monitor(period: "2025", by: $0) },
+            "createRecovery": { _ = try await recoveries.record(recovery, by: $0, idempotencyKey: key()) },
+            "listRecoveries": { _ = try await recoveries.recoveries(recipient: nil, by: $0) },
+            "listReceivables": { _ = try await recoveries.receivables(by: $0) },
+        ]
     }
 
     static func ledgerCalls(_ services: Services, _ state: AuthorizationMatrixTests.State) throws -> [String: Call] {

@@ -30,19 +30,15 @@ enum RecoveryRepository {
         }
     }
 
-    /// What `recipient` owes now, its receivable account locked until the transaction ends; nil when it never
-    /// owed anything.
+    /// What `recipient` owes now, read under the fund's lock (so two recoveries are checked one after the other);
+    /// nil when it never owed anything.
     static func lockReceivable(_ recipient: String, on connection: PostgresConnection, logger: Logger) async throws
         -> Money?
     {
-        var owed: Money?
-        for try await fen in try await connection.query(
-            """
-            SELECT balance_fen::bigint FROM account_balances
-             WHERE account_code = \(AccountCode.receivable(recipient).description) FOR UPDATE
-            """, logger: logger
-        ).decode(Int64.self) { owed = Money(fen: fen) }
-        return owed
+        try await RunRepository.lockFund(on: connection, logger: logger)
+        let account = AccountCode.receivable(recipient)
+        return try await JournalRepository.currentBalances([account], on: connection, logger: logger)[
+            account.description]
     }
 
     static func insertRecovery(
