@@ -12,7 +12,7 @@ extension ExportFormat.Column {
 
     static let journalEntries: [Self] = [
         .init("entry_id", "the entry's number; entries are listed by it"),
-        .init("kind", "contribution, reversal, disbursement or payment"),
+        .init("kind", "contribution, reversal, disbursement, payment, clawback or recovery"),
         .init("value_date", "the date the money moved"),
         .init("memo", "what the entry records (text)"),
         .init("reverses", "for a reversal, the entry it mirrors"),
@@ -110,6 +110,7 @@ extension ExportFormat.Column {
         .init("recipient_name", "its Chinese name, such as 承德市 (text)"),
         .init("tranche", "the tranche it was allocated from (text)"),
         .init("amount", "yuan allocated"),
+        .init("clawback", "for a settlement, yuan taken back of what advances paid beyond the final amount (−s_r)"),
         .init("withheld", "true when the recipient was withheld"),
         .init("derivation", "every intermediate value behind the amount, JSON"),
     ]
@@ -133,6 +134,47 @@ extension ExportFormat.Column {
         .init("revision", "1 for the first entry, then each revision"),
         .init("values", "indicator code → raw value as entered, JSON"),
         .init("composite", "the composite score, two decimals"),
+        .init("reason", "why it was revised (text)"),
+        .init("recorded_by", "who entered it"),
+        .init("recorded_at", "when"),
+    ]
+
+    static let clawbacks: [Self] = [
+        .init("run_id", "the settlement run"),
+        .init("recipient", "the jurisdiction clawed back from"),
+        .init("recipient_name", "its Chinese name (text)"),
+        .init("amount", "yuan clawed back: Dr receivable, Cr disbursements"),
+        .init("entry_id", "the journal entry of the clawback"),
+    ]
+
+    static let recoveries: [Self] = [
+        .init("id", "the recovery's id"),
+        .init("recipient", "the jurisdiction that returned money"),
+        .init("recipient_name", "its Chinese name (text)"),
+        .init("amount", "yuan returned: Dr fund:cash, Cr receivable"),
+        .init("value_date", "the date the bank received it"),
+        .init("bank_reference", "the bank's reference, as entered (text)"),
+        .init("entry_id", "the journal entry of the recovery"),
+        .init("recorded_by", "who recorded it"),
+        .init("recorded_at", "when"),
+    ]
+
+    static let targets: [Self] = [
+        .init("period", "the assessment period"),
+        .init("jurisdiction", "the jurisdiction the targets are set for"),
+        .init("revision", "1 for the first entry, then each revision"),
+        .init("targets", "indicator code → {value, binding}, JSON"),
+        .init("reason", "why it was revised (text)"),
+        .init("recorded_by", "who entered it"),
+        .init("recorded_at", "when"),
+    ]
+
+    static let readings: [Self] = [
+        .init("period", "the assessment period"),
+        .init("jurisdiction", "the jurisdiction read"),
+        .init("month", "the month of the readings, such as 2025-07"),
+        .init("revision", "1 for the first entry, then each revision"),
+        .init("values", "indicator code → reading, JSON"),
         .init("reason", "why it was revised (text)"),
         .init("recorded_by", "who entered it"),
         .init("recorded_at", "when"),

@@ -48,6 +48,10 @@ public enum ExportFormat {
         case allocations = "allocations.csv"
         case payments = "payments.csv"
         case scores = "assessment_scores.csv"
+        case clawbacks = "clawbacks.csv"
+        case recoveries = "recoveries.csv"
+        case targets = "assessment_targets.csv"
+        case readings = "assessment_readings.csv"
         /// Every event up to the checkpoint, one RFC 8785 object per line: the very bytes the Merkle leaves hash.
         case events = "events.jsonl"
         /// The signed checkpoint the events end at, with the public key that signed it.
@@ -77,6 +81,10 @@ public enum ExportFormat {
             case .allocations: Column.allocations
             case .payments: Column.payments
             case .scores: Column.scores
+            case .clawbacks: Column.clawbacks
+            case .recoveries: Column.recoveries
+            case .targets: Column.targets
+            case .readings: Column.readings
             case .events, .checkpoint, .report, .manifest: []
             }
         }

@@ -74,7 +74,7 @@ public final class AuditExporter: Sendable {
     ) async throws {
         switch file {
         case .jurisdictions, .journalEntries, .journalLines, .accounts, .trialBalance, .contributions, .commitments,
-            .runs, .runTransitions, .allocations, .payments, .scores:
+            .runs, .runTransitions, .allocations, .payments, .scores, .clawbacks, .recoveries, .targets, .readings:
             report.feed(file, ExportFormat.byteOrderMark)
             try await emit(ExportFormat.byteOrderMark)
             try await snapshot.copy(Self.table(file)) { chunk in
@@ -118,6 +118,10 @@ public final class AuditExporter: Sendable {
         case .allocations: .allocations
         case .payments: .payments
         case .scores: .scores
+        case .clawbacks: .clawbacks
+        case .recoveries: .recoveries
+        case .targets: .targets
+        case .readings: .readings
         case .events, .checkpoint, .report, .manifest: preconditionFailure("\(file.name) is not a table")
         }
     }

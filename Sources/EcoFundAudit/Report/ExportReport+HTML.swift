@@ -62,8 +62,10 @@ extension ExportReport {
         let rows: [(String, Int64, Bool)] = [
             (t("cash_opening", dates), cashOpeningFen, false), (t("received"), totals.contributedFen, false),
             (t("reversed"), totals.reversedFen, false), (t("paid"), totals.paidFen, false),
+            (t("recovered"), receivables.recoveredFen, false),
             (t("cash_closing", dates), cashClosingFen, true), (t("disbursed"), totals.disbursedFen, false),
-            (t("payable", dates), payableClosingFen, false),
+            (t("clawed_back"), receivables.clawedBackFen, false), (t("payable", dates), payableClosingFen, false),
+            (t("receivable", dates), receivables.closingFen, false),
         ]
         return "<h2>\(t("statement"))</h2>\n<table><tbody>\n"
             + rows.map { label, fen, bold in

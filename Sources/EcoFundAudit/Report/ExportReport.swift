@@ -93,6 +93,9 @@ public struct ExportReport: Sendable {
     let cashOpeningFen: Int64
     let cashClosingFen: Int64
     let payableClosingFen: Int64
+    /// What settlements clawed back in the range (debits of `receivable:*`), what recipients returned (their
+    /// credits) and what they still owe at its end.
+    let receivables: (clawedBackFen: Int64, recoveredFen: Int64, closingFen: Int64)
 
     /// A stored UTC instant (`2026-12-02T06:08:12.804616Z`) in Beijing time to the minute (`2026-12-02 14:08`); the
     /// text itself when it is not one.

@@ -51,7 +51,7 @@ public struct ExportReportBuilder {
             ["contributor", "amount", "value_date", "reference", "reversal_entry_id", "reversal_reason"]
         case .scores: ["period", "jurisdiction", "revision", "composite"]
         case .journalEntries, .journalLines, .trialBalance, .runTransitions, .allocations, .events, .checkpoint,
-            .report, .manifest:
+            .report, .manifest, .clawbacks, .recoveries, .targets, .readings:
             nil
         }
     }
@@ -124,7 +124,7 @@ public struct ExportReportBuilder {
                 composite: row.string(at[3]))
             scores["\(score.period)/\(score.jurisdiction)"] = score
         case .journalEntries, .journalLines, .trialBalance, .runTransitions, .allocations, .events, .checkpoint,
-            .report, .manifest:
+            .report, .manifest, .clawbacks, .recoveries, .targets, .readings:
             break
         }
     }
@@ -159,11 +159,18 @@ public struct ExportReportBuilder {
         }
         let payable = accounts.filter { $0.key.hasPrefix("payable:") }.values.reduce(Int64(0)) { $0 + $1.closingFen }
         let cash = accounts[AccountCode.fundCash.description]
+        let owed = accounts.filter { $0.key.hasPrefix("receivable:") }.values
+        let receivables = (
+            clawedBackFen: owed.reduce(Int64(0)) { $0 + $1.debitsFen },
+            recoveredFen: owed.reduce(Int64(0)) { $0 + $1.creditsFen },
+            closingFen: owed.reduce(Int64(0)) { $0 + $1.closingFen }
+        )
         return ExportReport(
             range: range, language: language, contributions: contributions, contributionsTotal: contributionsTotal,
             payments: payments, paymentsTotal: paymentsTotal,
             scores: scores.values.sorted { ($0.period, $0.jurisdiction) < ($1.period, $1.jurisdiction) },
             checkpoint: checkpoint, flows: flows, pledges: pledges, runs: runs,
-            cashOpeningFen: cash?.openingFen ?? 0, cashClosingFen: cash?.closingFen ?? 0, payableClosingFen: payable)
+            cashOpeningFen: cash?.openingFen ?? 0, cashClosingFen: cash?.closingFen ?? 0, payableClosingFen: payable,
+            receivables: receivables)
     }
 }

@@ -32,6 +32,11 @@ enum ReportTexts {
         "cash_closing": ("{to} 期末现金", "Cash at the end of {to}"),
         "disbursed": ("本期已过账拨付（分配给受补偿地区）", "Disbursements posted in the range (allocated to recipients)"),
         "payable": ("{to} 已过账未付款", "Posted but not yet paid at the end of {to}"),
+        "recovered": ("+ 受补偿地区退回的收回款", "+ recoveries returned by recipients"),
+        "clawed_back": (
+            "其中清算收回（预拨超过最终应得的部分）", "of which clawed back by settlements (advances beyond the final amount)"
+        ),
+        "receivable": ("{to} 应收未收回款", "Owed back to the fund at the end of {to}"),
         "flows": ("各地区资金来源与使用", "Sources and uses by jurisdiction"),
         "jurisdiction": ("地区", "Jurisdiction"),
         "population": ("人口", "Population"),

@@ -85,6 +85,10 @@ struct ArchiveReading {
         try read(.allocations, &allocations)
         var payments = CSVCheck(PaymentsCheck(journal: journal, recomputed: recomputed, events: signed))
         try read(.payments, &payments)
+        var clawbacks = CSVCheck(ClawbacksCheck(journal: journal, owed: runs.rows.clawbacks, events: signed))
+        try read(.clawbacks, &clawbacks)
+        var recoveries = CSVCheck(RecoveriesCheck(journal: journal, events: signed))
+        try read(.recoveries, &recoveries)
         for file in manifest.files where !read.contains(file.name) {
             var unchecked = HashOnly()
             try read(file.name, &unchecked)

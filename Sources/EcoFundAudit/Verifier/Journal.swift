@@ -2,7 +2,7 @@ import EcoFundCore
 
 /// The kind of a journal entry, kept in a byte per entry.
 enum EntryKind: UInt8, CustomStringConvertible {
-    case contribution, reversal, disbursement, payment, unknown
+    case contribution, reversal, disbursement, payment, clawback, recovery, unknown
 
     init(_ row: borrowing CSVRow, _ field: Int) {
         if row.equals(field, "contribution") {
@@ -13,6 +13,10 @@ enum EntryKind: UInt8, CustomStringConvertible {
             self = .disbursement
         } else if row.equals(field, "payment") {
             self = .payment
+        } else if row.equals(field, "clawback") {
+            self = .clawback
+        } else if row.equals(field, "recovery") {
+            self = .recovery
         } else {
             self = .unknown
         }

@@ -13,6 +13,10 @@ struct SignedEvents {
     var payments: [String: JSONValue] = [:]
     /// The last event of each run, by run id.
     var runs: [String: JSONValue] = [:]
+    /// By `run/recipient`.
+    var clawbacks: [String: JSONValue] = [:]
+    /// By recovery id.
+    var recoveries: [String: JSONValue] = [:]
 }
 
 /// `events.jsonl`: one canonical (RFC 8785) event per line; every line becomes a leaf.
@@ -70,6 +74,12 @@ struct EventsCheck: FileCheck {
             if let run = payload["run"]?.text, let recipient = payload["recipient"]?.text {
                 findings.payments["\(run.lowercased())/\(recipient)"] = payload
             }
+        case "disbursement.clawback.posted":
+            if let run = payload["run"]?.text, let recipient = payload["recipient"]?.text {
+                findings.clawbacks["\(run.lowercased())/\(recipient)"] = payload
+            }
+        case "recovery.recorded":
+            if let id = payload["id"]?.text { findings.recoveries[id.lowercased()] = payload }
         case _ where type.hasPrefix("disbursement.run."):
             if let id = payload["id"]?.text { findings.runs[id.lowercased()] = payload }
         default: break

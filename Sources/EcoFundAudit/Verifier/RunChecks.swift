@@ -12,6 +12,9 @@ struct RunsCheck: RowCheck {
         "id", "status", "pool", "allocated", "posted_entry_id", "rule_document", "snapshot", "allocation",
     ]
     private(set) var findings: Recomputed = [:]
+    /// −s_r recomputed for each posted (or paid) settlement's recipients that owe, by run id.
+    private(set) var clawbacks: Recomputed = [:]
+    private var settlements = SettlementFacts()
     private var journal: Journal
     private let events: SignedEvents
     private var columns: [Int] = []
@@ -29,7 +32,7 @@ struct RunsCheck: RowCheck {
         guard let poolFen = row.amount(columns[2], "pool", at: place, &report),
             let allocatedFen = row.amount(columns[3], "allocated", at: place, &report)
         else { return }
-        recompute(row, id: id, poolFen: poolFen, allocatedFen: allocatedFen, &report)
+        recompute(row, id: id, status: row.string(columns[1]), poolFen: poolFen, allocatedFen: allocatedFen, &report)
         if let entryID = Int64(row.string(columns[4])), journal.index(entryID) != nil,
             let totalFen = journal.total(entryID, kind: .disbursement, for: what, &report), totalFen != allocatedFen,
             allocatedFen > 0
@@ -52,7 +55,8 @@ struct RunsCheck: RowCheck {
     }
 
     private mutating func recompute(
-        _ row: borrowing CSVRow, id: String, poolFen: Int64, allocatedFen: Int64, _ report: inout ExportVerifier.Report
+        _ row: borrowing CSVRow, id: String, status: String, poolFen: Int64, allocatedFen: Int64,
+        _ report: inout ExportVerifier.Report
     ) {
         let what = "disbursement run \(id)"
         let decoder = JSONDecoder()
@@ -71,6 +75,15 @@ struct RunsCheck: RowCheck {
             let again = try Allocator.allocate(try AllocationRule(document), inputs: snapshot.inputs)
             findings[id] = Dictionary(
                 again.allocations.map { ($0.recipient, $0.amount.fen) }, uniquingKeysWith: { $0 + $1 })
+            let posted = status == "posted" || status == "paid"
+            if posted,
+                case let owed = again.allocations.compactMap({ recipient in
+                    recipient.clawback.map { (recipient.recipient, $0.fen) }
+                }), !owed.isEmpty
+            {
+                clawbacks[id] = Dictionary(owed, uniquingKeysWith: { $0 + $1 })
+            }
+            settlements.add(id: id, document: document, posted: posted, inputs: snapshot.inputs)
             if again != stored {
                 let differing = zip(again.allocations, stored.allocations).filter { $0.0 != $0.1 }.map(\.0.recipient)
                 report.fail(
@@ -89,7 +102,9 @@ struct RunsCheck: RowCheck {
         }
     }
 
-    mutating func finish(_ report: inout ExportVerifier.Report) {}
+    mutating func finish(_ report: inout ExportVerifier.Report) {
+        settlements.check(amounts: findings, &report)
+    }
 
     static func amounts(_ allocation: Allocation) -> String {
         allocation.allocations.map { "\($0.recipient) \($0.amount.decimalString)" }.joined(separator: ", ")

@@ -77,7 +77,7 @@ enum ExportRepository {
         case .allocations:
             """
             SELECT a.run_id, a.recipient, csv_text(j.name_zh) AS recipient_name, csv_text(a.tranche) AS tranche,
-                   fen_text(a.amount_fen) AS amount, a.withheld, a.derivation
+                   fen_text(a.amount_fen) AS amount, fen_text(a.clawback_fen) AS clawback, a.withheld, a.derivation
               FROM disbursement_allocations a JOIN disbursement_runs r ON r.id = a.run_id
               JOIN jurisdictions j ON j.code = a.recipient
              WHERE r.value_date \(inRange) ORDER BY r.proposed_at, a.run_id, a.recipient
@@ -90,6 +90,35 @@ enum ExportRepository {
               FROM assessment_scores s JOIN assessment_periods p ON p.code = s.period_code
               JOIN users u ON u.id = s.recorded_by
              ORDER BY s.period_code, s.jurisdiction, s.revision
+            """
+        case .clawbacks:
+            """
+            SELECT c.run_id, c.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(c.amount_fen) AS amount,
+                   c.entry_id
+              FROM clawbacks c JOIN disbursement_runs r ON r.id = c.run_id JOIN jurisdictions j ON j.code = c.recipient
+             WHERE r.value_date \(inRange) ORDER BY c.entry_id
+            """
+        case .recoveries:
+            """
+            SELECT v.id, v.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(v.amount_fen) AS amount,
+                   v.value_date, csv_text(v.bank_reference) AS bank_reference, v.entry_id, u.subject AS recorded_by,
+                   utc_text(v.recorded_at) AS recorded_at
+              FROM recoveries v JOIN users u ON u.id = v.recorded_by JOIN jurisdictions j ON j.code = v.recipient
+             WHERE v.value_date \(inRange) ORDER BY v.entry_id
+            """
+        case .targets:
+            """
+            SELECT t.period_code AS period, t.jurisdiction, t.revision, t.targets, csv_text(t.reason) AS reason,
+                   u.subject AS recorded_by, utc_text(t.recorded_at) AS recorded_at
+              FROM assessment_targets t JOIN users u ON u.id = t.recorded_by
+             ORDER BY t.period_code, t.jurisdiction, t.revision
+            """
+        case .readings:
+            """
+            SELECT r.period_code AS period, r.jurisdiction, r.month, r.revision, r."values", csv_text(r.reason) AS reason,
+                   u.subject AS recorded_by, utc_text(r.recorded_at) AS recorded_at
+              FROM assessment_readings r JOIN users u ON u.id = r.recorded_by
+             ORDER BY r.period_code, r.jurisdiction, r.month, r.revision
             """
         }
     }

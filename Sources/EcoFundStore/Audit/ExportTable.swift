@@ -3,5 +3,5 @@
 /// test holds each query's header to the format's columns.
 public enum ExportTable: String, CaseIterable, Sendable {
     case jurisdictions, journalEntries, journalLines, accounts, trialBalance, contributions, commitments, runs
-    case runTransitions, allocations, payments, scores
+    case runTransitions, allocations, payments, scores, clawbacks, recoveries, targets, readings
 }
