@@ -231,6 +231,16 @@ extension Console {
             "receiptsNet": Format.money(statement.receiptsNet), "groups": groups,
             "grantsNet": Format.money(statement.grantsNet), "paymentsMade": Format.money(statement.paymentsMade),
             "payables": Format.money(statement.payablesOutstanding), "ties": statement.cashTies,
+            "recoveries": Format.money(statement.recoveries), "clawedBack": Format.money(statement.clawedBack),
+            "receivablesOutstanding": Format.money(statement.receivablesOutstanding),
+            "receivables": statement.receivables.map { receivable in
+                [
+                    "name": place(receivable.recipient), "opening": Format.money(receivable.opening),
+                    "clawedBack": Format.money(receivable.clawedBack), "recovered": Format.money(receivable.recovered),
+                    "outstanding": Format.money(receivable.outstanding),
+                ]
+            },
+            "hasReceivables": !statement.receivables.isEmpty,
             "pledges": statement.pledges.map { pledge in
                 [
                     "name": place(pledge.contributor), "pledged": Format.money(pledge.pledged),

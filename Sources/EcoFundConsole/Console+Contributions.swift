@@ -67,7 +67,7 @@ extension Console {
                 [("cursor", cursor)]
                     + ["contributor", "from", "to"].compactMap { name in value(name).map { (name, $0) } })
         }
-        let contributors = places.filter { $0.level == .province }.map { place in
+        let contributors = places.filter { $0.level != .city }.map { place in
             [
                 "code": place.code, "name": Format.place(place.code, names, visit.language),
                 "selected": value("contributor") == place.code,
@@ -96,7 +96,7 @@ extension Console {
         let places = try await jurisdictions.list(by: principal)
         let names = Dictionary(uniqueKeysWithValues: places.map { ($0.code, $0) })
         let chosen = input["contributor"] ?? principal.jurisdiction ?? ""
-        let contributors = places.filter { $0.level == .province }
+        let contributors = places.filter { $0.level != .city }
             .filter { principal.jurisdiction == nil || principal.jurisdiction == $0.code }
             .map { place in
                 [

@@ -341,6 +341,7 @@ extension Console {
                 "payable": payable && paid == nil && recipient.amount.fen > 0,
                 "paymentKey": UUID().uuidString, "paymentDate": Format.beijingDate(Date()).description,
             ]
+            if let clawback = recipient.clawback, clawback.fen > 0 { row["clawback"] = Format.money(clawback) }
             if let refused, refused.recipient == recipient.recipient {
                 row["bankReference"] = refused.bankReference
                 row["paymentDate"] = refused.valueDate

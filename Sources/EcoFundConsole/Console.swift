@@ -26,6 +26,7 @@ public struct Console: Sendable {
     let commitments: CommitmentService
     let disbursements: DisbursementService
     let assessment: AssessmentService
+    let recoveries: RecoveryService
     let tokens: TokenService
     let auditLog: AuditLog
     let configuration: ConsoleConfiguration
@@ -47,6 +48,7 @@ public struct Console: Sendable {
         commitments = CommitmentService(database: database)
         disbursements = DisbursementService(database: database)
         assessment = AssessmentService(database: database)
+        recoveries = RecoveryService(database: database)
         self.auditLog = auditLog ?? AuditLog(database: database)
         self.configuration = configuration
         views = try Views()
@@ -67,6 +69,8 @@ public struct Console: Sendable {
         registerRuns(on: router)
         registerPeople(on: router)
         registerAssessment(on: router)
+        registerMonitoring(on: router)
+        registerReceivables(on: router)
         registerAssessmentSetup(on: router)
         registerSchemes(on: router)
         registerTokens(on: router)

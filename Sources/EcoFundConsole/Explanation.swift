@@ -9,9 +9,39 @@ struct RefusedPayment {
     let errors: [String: String]
 }
 
-/// A recipient's amount in plain words, step by step from its derivation (DESIGN.md steps 3–7).
+/// A recipient's amount in plain words, step by step from its derivation (DESIGN.md steps 3–7), then what
+/// accountability adds: the binding targets missed, and a settlement's x_r, a_r and s_r.
 enum Explanation {
     static func lines(_ recipient: Allocation.Recipient, trancheAmount: Money, _ visit: Visit) -> [String] {
+        steps(recipient, trancheAmount: trancheAmount, visit) + accountability(recipient, visit)
+    }
+
+    static func accountability(_ recipient: Allocation.Recipient, _ visit: Visit) -> [String] {
+        let derivation = recipient.derivation
+        var lines: [String] = []
+        if let missed = derivation.missedTargets, !missed.isEmpty, let multiplier = derivation.targetMultiplier {
+            lines.append(
+                visit.text(
+                    "explain_missed_targets",
+                    ["targets": missed.joined(separator: ", "), "multiplier": decimal(multiplier)]))
+        }
+        if let settlement = derivation.settlement {
+            lines.append(
+                visit.text(
+                    "explain_settlement",
+                    [
+                        "final": Format.money(settlement.finalAmount), "advanced": Format.money(settlement.advanced),
+                        "runs": settlement.advanceRuns.map { String($0.prefix(8)) }.joined(separator: ", "),
+                        "difference": Format.money(settlement.difference),
+                    ]))
+        }
+        if let clawback = recipient.clawback, clawback.fen > 0 {
+            lines.append(visit.text("explain_clawback", ["amount": Format.money(clawback)]))
+        }
+        return lines
+    }
+
+    static func steps(_ recipient: Allocation.Recipient, trancheAmount: Money, _ visit: Visit) -> [String] {
         let derivation = recipient.derivation
         var lines: [String] = []
         let factors = derivation.factors.map { factor in

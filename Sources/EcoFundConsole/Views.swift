@@ -116,6 +116,9 @@ enum Menu {
             items.append(("/assessment", "nav_assessment"))
         }
         if principal.may(.readBooks) { items.append(("/journal", "nav_books")) }
+        if principal.may(.recordRecoveries) || principal.may(.readAuditLog) {
+            items.append(("/receivables", "nav_receivables"))
+        }
         if principal.may(.publishRules) || principal.may(.proposeRuns) { items.append(("/rules", "nav_rules")) }
         if principal.may(.readAuditLog) { items.append(("/audit", "nav_audit")) }
         if principal.may(.managePeople) { items.append(("/people", "nav_people")) }

@@ -346,8 +346,101 @@ def approver_journey(driver):
     walk(driver, "/password", "form[action='/password']", "password", ["", "short", "qian.approver-2026-ok"],
          valid=change, keep=False)
     walk(driver, "/password", "form[action='/password']", "confirmation", [HOSTILE], valid=change, keep=False)
+    recovery_journey(driver)
     sign_out(driver)
     sign_in(driver, "liu.beijing")
+
+
+def recovery_journey(driver):
+    """The approver reads the settlement that clawed back from Handan, then records part of what Handan returns: an
+    amount above what it owes is refused beside the amount, in Chinese, and nothing is recorded."""
+    driver.get(f"{BASE}/runs?status=paid")
+    links = []
+    for row in driver.find_elements(By.CSS_SELECTOR, "tbody tr"):
+        if "jjj-settlement-2025" in row.text:
+            links += [a.get_attribute("href") for a in row.find_elements(By.CSS_SELECTOR, "a[href^='/runs/']")]
+    check(links, "the paid runs list the 2025 settlement")
+    if links:
+        driver.get(links[0])
+        tags = [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".tag.clawback")]
+        steps = " ".join(e.text for e in driver.find_elements(By.CSS_SELECTOR, "ol.explain li"))
+        check(len(tags) == 1 and "¥949,432.19" in tags[0], f"the settlement claws back from one city: {tags}")
+        check("x − a" in steps and "约束性目标" in steps and "应收回款" in steps,
+              "each recipient's settlement is explained: x, a, s and the binding target missed")
+        both_languages(driver, "run-settlement")
+    driver.get(f"{BASE}/receivables")
+    owed = driver.find_element(By.CSS_SELECTOR, "main table tbody").text
+    check("邯郸市" in owed and "¥474,716.19" in owed, f"Handan owes what it has not returned: {owed}")
+    shoot(driver, "receivables.zh")
+    good = {"amount": "100.00", "valueDate": "2026-05-20", "bankReference": "HANDAN-2026-0520-001"}
+    walk(driver, "/receivables", "form[action='/receivables']", "amount", ["474716.20", "", "-5", HOSTILE], valid=good)
+    shoot(driver, "receivables-error.zh")
+    walk(driver, "/receivables", "form[action='/receivables']", "bankReference", ["", "x" * 101], valid=good)
+    driver.get(f"{BASE}/receivables")
+    for field, value in good.items():
+        set_value(driver, field, value)
+    click(driver, "form[action='/receivables'] button[type=submit]")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info") and "¥474,616.19" in driver.page_source,
+          "the recovery is recorded and Handan owes 100 yuan less")
+    both_languages(driver, "receivables")
+
+
+def receivables_audit(driver):
+    """The auditor reads 2026: the settlement's clawback, Handan's recovery and what is still owed, tying to cash."""
+    driver.get(f"{BASE}/fund-statement?year=2026")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "the 2026 fund statement ties to its cash")
+    table = driver.find_element(By.CSS_SELECTOR, "h2#receivables + p + table").text
+    check("邯郸市" in table and "¥949,432.19" in table, f"the receivables show Handan's clawback: {table[:120]}")
+    both_languages(driver, "fund-statement-2026")
+    driver.get(f"{BASE}/receivables")
+    check(not driver.find_elements(By.CSS_SELECTOR, "form[action='/receivables']"), "an auditor reads but records nothing")
+
+
+def monitoring_journey(driver):
+    """The assessor reads 2025's early-warning list (Handan's PM2.5 above its binding target), then sets Chengde's
+    2026 targets and readings: a target that is no number said in its cell, a month outside 2026 said beside the
+    month, a revision without a reason refused; every refusal in Chinese with what was typed kept."""
+    driver.get(f"{BASE}/assessment/2025")
+    click(driver, "a[href='/assessment/2025/monitor']")
+    warned = [r.get_attribute("data-jurisdiction") for r in driver.find_elements(By.CSS_SELECTOR, "tr.warning")]
+    check(warned == ["handan"], f"the 2025 early-warning list flags Handan's binding PM2.5 target: {warned}")
+    both_languages(driver, "monitor")
+    driver.get(f"{BASE}/assessment/2025/measures/handan")
+    check(not driver.find_elements(By.CSS_SELECTOR, "form[action$='/targets/handan'] input[name^='t_']"),
+          "a finalized period's targets cannot be edited")
+    both_languages(driver, "measures-finalized")
+    page = "/assessment/2026/measures/chengde"
+    targets = "form[action$='/targets/chengde']"
+    walk(driver, page, targets, "t_pm25", ["abc", "1,5", HOSTILE], valid={"t_forestCoverage": "60"})
+    shoot(driver, "measures-target-error.zh")
+    driver.get(f"{BASE}{page}")
+    fill(driver, "t_pm25", "26")
+    driver.find_element(By.ID, "b_pm25").click()
+    click(driver, f"{targets} button[type=submit]")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info"), "Chengde's 2026 targets are saved")
+    fill(driver, "t_pm25", "25")
+    click(driver, f"{targets} button[type=submit]")
+    check(driver.find_elements(By.ID, "target-reason-error"), "revising the targets without a reason is refused")
+    walk(driver, page, "form#reading-form", "month", ["2025-07", "2026-13", "July", HOSTILE], valid={"r_pm25": "31"})
+    shoot(driver, "measures-month-error.zh")
+    driver.get(f"{BASE}{page}")
+    fill(driver, "month", "2026-03")
+    fill(driver, "r_pm25", "29")
+    click(driver, "form#reading-form button[type=submit]")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info") and "2026-03" in driver.page_source,
+          "a March reading is saved")
+    click(driver, "a[href*='month=2026-03']")
+    fill(driver, "r_pm25", "30")
+    click(driver, "form#reading-form button[type=submit]")
+    check(driver.find_elements(By.ID, "reading-reason-error"), "revising a month's readings needs a reason")
+    fill(driver, "reading-reason", "监测站数据复核")
+    click(driver, "form#reading-form button[type=submit]")
+    check(driver.find_elements(By.CSS_SELECTOR, ".notice.info"), "with a reason, the revision is saved")
+    both_languages(driver, "measures")
+    driver.get(f"{BASE}/assessment/2026/monitor")
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr[data-jurisdiction='chengde']")]
+    check(any("30" in r and "未达标" in r for r in rows),
+          f"the 2026 monitor warns that Chengde's revised reading misses its target of 26: {rows}")
 
 
 RUN = {}
@@ -555,7 +648,10 @@ def auditor_journey(driver):
 
     driver.get(f"{BASE}/fund-statement?year=2025")
     check(driver.find_elements(By.CSS_SELECTOR, ".notice.ok"), "the 2025 fund statement ties to its cash")
+    text = driver.find_element(By.TAG_NAME, "main").text
+    check("中央财政" in text and "河北省" in text, "the 2025 receipts include the central government and Hebei")
     both_languages(driver, "fund-statement")
+    receivables_audit(driver)
 
     # A contribution's entry, then its event's proof, checked in the page.
     driver.get(f"{BASE}/contributions?contributor=beijing")
@@ -756,6 +852,7 @@ def scheme_and_period_setup(driver):
     submit(driver)
     check(path(driver) == "/assessment/2026" and driver.find_elements(By.CSS_SELECTOR, "table.grid input"),
           "the 2026 period opens with its grid ready for scores")
+    monitoring_journey(driver)
 
 
 def report_check(driver, archive):
