@@ -31,7 +31,11 @@ public struct TestDatabase: Sendable {
         let template = try await Template.shared.name(server: server)
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         try await admin(server) { connection in
-            // CREATE DATABASE … TEMPLATE fails while another session is connected to the template; retry briefly.
+            // CREATE DATABASE … TEMPLATE fails while another session is connected to the template, and a clone in
+            // progress is such a session: clones wait for each other under an advisory lock (across test processes
+            // too) instead of failing each other when many tests start at once. A session of something else on the
+            // template is retried briefly. The lock ends with this session, when `admin` closes its connection.
+            try await connection.query("SELECT pg_advisory_lock(hashtext('ecofund.test-clone'))", logger: logger)
             for attempt in 1...20 {
                 do {
                     try await connection.query(
