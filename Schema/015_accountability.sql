@@ -336,6 +336,39 @@ CREATE CONSTRAINT TRIGGER clawbacks_audited AFTER INSERT ON clawbacks
 CREATE CONSTRAINT TRIGGER recoveries_audited AFTER INSERT ON recoveries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION require_audit_event();
 
+-- An offset: part or all of a later payment kept back against the recipient's receivable, recorded with the payment
+-- it reduces. The payment's entry is exactly Dr payable:{r} of the amount, Cr fund:cash of what the bank paid and
+-- Cr receivable:{r} of the offset (each line only when above zero); the receivable's CHECK keeps the offset within
+-- what is owed. Payments without an offset are held to the same rule.
+ALTER TABLE disbursement_payments
+    ADD COLUMN offset_fen bigint NOT NULL DEFAULT 0 CHECK (offset_fen >= 0),
+    ADD CONSTRAINT disbursement_payments_offset_within CHECK (offset_fen <= amount_fen);
+
+CREATE FUNCTION disbursement_payments_match() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT kind FROM journal_entries WHERE id = NEW.entry_id) IS DISTINCT FROM 'payment' OR EXISTS (
+        (SELECT account_code, side, amount_fen FROM journal_lines WHERE entry_id = NEW.entry_id
+         EXCEPT ALL
+         SELECT a, s, f FROM (VALUES ('payable:' || NEW.recipient, 'debit', NEW.amount_fen),
+                                     ('fund:cash', 'credit', NEW.amount_fen - NEW.offset_fen),
+                                     ('receivable:' || NEW.recipient, 'credit', NEW.offset_fen)) v (a, s, f)
+          WHERE f > 0)
+        UNION ALL
+        (SELECT a, s, f FROM (VALUES ('payable:' || NEW.recipient, 'debit', NEW.amount_fen),
+                                     ('fund:cash', 'credit', NEW.amount_fen - NEW.offset_fen),
+                                     ('receivable:' || NEW.recipient, 'credit', NEW.offset_fen)) v (a, s, f)
+          WHERE f > 0
+         EXCEPT ALL
+         SELECT account_code, side, amount_fen FROM journal_lines WHERE entry_id = NEW.entry_id)) THEN
+        RAISE EXCEPTION 'payment of run % to % (%, offset %) does not match journal entry %', NEW.run_id,
+            NEW.recipient, NEW.amount_fen, NEW.offset_fen, NEW.entry_id USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER disbursement_payments_match AFTER INSERT ON disbursement_payments
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION disbursement_payments_match();
+
 REVOKE ALL ON assessment_targets, assessment_readings, clawbacks, recoveries FROM PUBLIC;
 GRANT SELECT, INSERT ON assessment_targets, assessment_readings, clawbacks, recoveries TO ecofund_app;
 REVOKE ALL ON FUNCTION indicator_map_valid(text, jsonb, boolean), settlement_advances(text, integer),

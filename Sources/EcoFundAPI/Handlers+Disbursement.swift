@@ -111,7 +111,8 @@ extension Handlers {
         guard case .json(let body) = input.body else { preconditionFailure("only JSON bodies are declared") }
         let run = try await disbursements.confirmPayment(
             try Wire.id(input.path.id), recipient: body.recipient, bankReference: body.bankReference,
-            valueDate: try Wire.date(body.valueDate, at: "/valueDate"), by: caller,
+            valueDate: try Wire.date(body.valueDate, at: "/valueDate"),
+            offset: try body.offset.map { try Money.positive(parsing: $0, at: "/offset") }, by: caller,
             idempotencyKey: try IdempotencyKey.parse(input.headers.idempotencyKey))
         return .ok(.init(body: .json(Wire.run(run.value))))
     }
@@ -239,7 +240,8 @@ extension Wire {
             payments: run.payments.map {
                 .init(
                     recipient: $0.recipient, amount: money($0.amount), bankReference: $0.bankReference,
-                    entryId: $0.entryID, confirmedBy: $0.confirmedBy, confirmedAt: $0.confirmedAt)
+                    entryId: $0.entryID, confirmedBy: $0.confirmedBy, confirmedAt: $0.confirmedAt,
+                    offset: $0.offset.map(money))
             })
     }
 

@@ -120,6 +120,7 @@ extension ExportFormat.Column {
         .init("recipient", "the jurisdiction paid"),
         .init("recipient_name", "its Chinese name (text)"),
         .init("amount", "yuan paid"),
+        .init("offset", "of which kept back against the recipient's receivable (Cr receivable, not fund:cash)"),
         .init("bank_reference", "the bank's reference of the transfer, as entered (text)"),
         .init("entry_id", "the journal entry of the payment"),
         .init("confirmed_by", "who confirmed it"),

@@ -14,7 +14,7 @@ import EcoFundCore
 /// as a formula. ``original(_:)`` undoes it (one leading `'` dropped), which is unambiguous because a `'` typed
 /// first is itself escaped. The database writes cells with `csv_text()` (Schema/014), the same rule.
 public enum ExportFormat {
-    public static let version = "ecofund-audit-export/2"
+    public static let version = "ecofund-audit-export/3"
 
     /// The first characters a spreadsheet would read as the start of a formula, and the escape itself. Scalars, not
     /// characters: "\r\n" is one Swift character, and it starts with a carriage return.

@@ -183,6 +183,14 @@ extension Console {
             current: "/journal")
     }
 
+    static func receivableRow(_ receivable: FundStatement.Receivable, name: String) -> [String: Any] {
+        [
+            "name": name, "opening": Format.money(receivable.opening),
+            "clawedBack": Format.money(receivable.clawedBack), "recovered": Format.money(receivable.recovered),
+            "outstanding": Format.money(receivable.outstanding),
+        ]
+    }
+
     func fundStatementPage(_ visit: Visit) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
         let names = try await placeNames(principal)
@@ -233,13 +241,7 @@ extension Console {
             "payables": Format.money(statement.payablesOutstanding), "ties": statement.cashTies,
             "recoveries": Format.money(statement.recoveries), "clawedBack": Format.money(statement.clawedBack),
             "receivablesOutstanding": Format.money(statement.receivablesOutstanding),
-            "receivables": statement.receivables.map { receivable in
-                [
-                    "name": place(receivable.recipient), "opening": Format.money(receivable.opening),
-                    "clawedBack": Format.money(receivable.clawedBack), "recovered": Format.money(receivable.recovered),
-                    "outstanding": Format.money(receivable.outstanding),
-                ]
-            },
+            "receivables": statement.receivables.map { Self.receivableRow($0, name: place($0.recipient)) },
             "hasReceivables": !statement.receivables.isEmpty,
             "pledges": statement.pledges.map { pledge in
                 [

@@ -63,6 +63,13 @@ extension Console {
             current: "/receivables", address: "/receivables")
     }
 
+    /// What each recipient owes the fund now, for the payment forms' offsets.
+    func owedByRecipient(_ principal: Principal) async throws -> [String: Money] {
+        Dictionary(
+            try await recoveries.receivables(by: principal).map { ($0.recipient, $0.outstanding) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     func recordRecovery(_ visit: Visit) async throws -> Response {
         guard let principal = visit.principal else { throw PageOutcome.redirect("/sign-in") }
         let form = try await self.form(visit)

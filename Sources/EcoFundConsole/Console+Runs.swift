@@ -233,7 +233,8 @@ extension Console {
             "runID": run.id.text,
             "rows": allocationRows(
                 run.allocation, payments: run.payments, names, visit,
-                payable: run.status == .posted && decides && !proposedByMe, refused: payment),
+                payable: run.status == .posted && decides && !proposedByMe, refused: payment,
+                owed: run.status == .posted ? try await owedByRecipient(principal) : [:]),
         ]
         // Why this person may not decide, in words, rather than buttons that would only be refused.
         if run.status == .proposed || run.status == .approved || run.status == .posted {
@@ -286,15 +287,18 @@ extension Console {
                     let valueDate = try form.optional("valueDate").map { (text) throws(ValidationError) in
                         try CalendarDate(parsing: text, at: "/valueDate")
                     }
+                    let offset = try form.optional("offset").map { (text) throws(ValidationError) in
+                        try Money.positive(parsing: text, at: "/offset")
+                    }
                     _ = try await disbursements.confirmPayment(
                         id, recipient: recipient,
                         bankReference: form["bankReference"].trimmingCharacters(in: .whitespaces),
-                        valueDate: valueDate, by: principal, idempotencyKey: key)
+                        valueDate: valueDate, offset: offset, by: principal, idempotencyKey: key)
                 } catch let error as ValidationError where error.pointer != "/recipient" {
                     // The message belongs beside this recipient's own fields, which keep what was typed.
                     let refused = RefusedPayment(
                         recipient: recipient, bankReference: form["bankReference"], valueDate: form["valueDate"],
-                        errors: try fieldError(error, visit))
+                        offset: form["offset"], errors: try fieldError(error, visit))
                     return try await run(visit, id: id, payment: refused, status: .unprocessableContent)
                 }
                 return Views.redirect("/runs/\(id.text)?done=paid")
@@ -327,7 +331,7 @@ extension Console {
 
     func allocationRows(
         _ allocation: Allocation, payments: [DisbursementRun.Payment], _ names: [String: Jurisdiction],
-        _ visit: Visit, payable: Bool = false, refused: RefusedPayment? = nil
+        _ visit: Visit, payable: Bool = false, refused: RefusedPayment? = nil, owed: [String: Money] = [:]
     ) -> [[String: Any]] {
         let tranches = Dictionary(allocation.tranches.map { ($0.name, $0.amount) }) { first, _ in first }
         return allocation.allocations.map { recipient in
@@ -342,15 +346,19 @@ extension Console {
                 "paymentKey": UUID().uuidString, "paymentDate": Format.beijingDate(Date()).description,
             ]
             if let clawback = recipient.clawback, clawback.fen > 0 { row["clawback"] = Format.money(clawback) }
+            // A recipient that owes the fund may have part of this payment kept back against it.
+            if let debt = owed[recipient.recipient], debt.fen > 0 { row["owes"] = Format.money(debt) }
             if let refused, refused.recipient == recipient.recipient {
                 row["bankReference"] = refused.bankReference
                 row["paymentDate"] = refused.valueDate
+                row["offset"] = refused.offset
                 for (field, message) in refused.errors { row["\(field)Error"] = message }
             }
             if let paid {
                 row["paid"] = visit.text(
                     "run_paid_by",
                     ["reference": paid.bankReference, "by": paid.confirmedBy, "at": Format.time(paid.confirmedAt)])
+                if let offset = paid.offset { row["paidOffset"] = Format.money(offset) }
             }
             return row
         }

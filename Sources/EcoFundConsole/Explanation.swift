@@ -6,6 +6,7 @@ struct RefusedPayment {
     let recipient: String
     let bankReference: String
     let valueDate: String
+    let offset: String
     let errors: [String: String]
 }
 

@@ -83,29 +83,35 @@ import Testing
         }
     }
 
+    /// Targets for 2025 (PM2.5 at most 30 for Chengde, 40 for Zhangjiakou), final values with Chengde missing its
+    /// target, the period finalized, both rules published and the fund given 5000.00.
+    static func finalizedWithAMissedTarget(_ api: APIHarness) async throws {
+        try await AssessmentTests.openPeriod(api)
+        for (city, pm25) in [("chengde", "30"), ("zhangjiakou", "40")] {
+            let reply = try await api.call(
+                .put, "\(Self.periodPath)/targets/\(city)", token: api.tokens.assessor,
+                json: Self.targets(pm25: pm25))
+            #expect(reply.status == 201)
+        }
+        // Chengde's final PM2.5 (35) misses its binding target of 30; Zhangjiakou's (38) meets its 40.
+        for (city, pm25) in [("chengde", "35"), ("zhangjiakou", "38")] {
+            let reply = try await api.call(
+                .put, "\(Self.periodPath)/scores/\(city)", token: api.tokens.assessor,
+                json: AssessmentTests.values(forest: "45", pm25: pm25))
+            #expect(reply.status == 201)
+        }
+        #expect(try await api.call(.post, "\(Self.periodPath)/finalize", token: api.tokens.assessor).status == 200)
+        for rule in [Self.advance, Self.settlement] {
+            #expect(
+                try await api.call(.post, "/v1/allocation-rules", token: api.tokens.admin, json: rule).status == 201
+            )
+        }
+        try await DisbursementTests.fund(api, "5000.00")
+    }
+
     @Test func aSettlementClawsBackAndARecoveryNeverExceedsTheReceivable() async throws {
         try await APIHarness.with { api in
-            try await AssessmentTests.openPeriod(api)
-            for (city, pm25) in [("chengde", "30"), ("zhangjiakou", "40")] {
-                let reply = try await api.call(
-                    .put, "\(Self.periodPath)/targets/\(city)", token: api.tokens.assessor,
-                    json: Self.targets(pm25: pm25))
-                #expect(reply.status == 201)
-            }
-            // Chengde's final PM2.5 (35) misses its binding target of 30; Zhangjiakou's (38) meets its 40.
-            for (city, pm25) in [("chengde", "35"), ("zhangjiakou", "38")] {
-                let reply = try await api.call(
-                    .put, "\(Self.periodPath)/scores/\(city)", token: api.tokens.assessor,
-                    json: AssessmentTests.values(forest: "45", pm25: pm25))
-                #expect(reply.status == 201)
-            }
-            #expect(try await api.call(.post, "\(Self.periodPath)/finalize", token: api.tokens.assessor).status == 200)
-            for rule in [Self.advance, Self.settlement] {
-                #expect(
-                    try await api.call(.post, "/v1/allocation-rules", token: api.tokens.admin, json: rule).status == 201
-                )
-            }
-            try await DisbursementTests.fund(api, "5000.00")
+            try await Self.finalizedWithAMissedTarget(api)
             let advance = try await DisbursementTests.propose(api, rule: "adv", key: "advance")
 
             // The advance is not posted yet: nothing can be settled against it.
@@ -173,6 +179,60 @@ import Testing
             #expect((statement.json["recoveries"] as? [String: Any])?["amount"] as? String == "100.00")
             #expect((statement.json["receivablesOutstanding"] as? [String: Any])?["amount"] as? String == "59.50")
             #expect(statement.json["cashTies"] as? Bool == true)
+        }
+    }
+
+    /// An approver keeps part of a later payment back against what the recipient owes: Dr payable, Cr fund:cash of
+    /// the rest, Cr receivable of the offset; never more than the payment or the receivable.
+    @Test func aLaterPaymentIsOffsetAgainstTheReceivable() async throws {
+        try await APIHarness.with { api in
+            try await Self.finalizedWithAMissedTarget(api)
+            let advance = try await DisbursementTests.propose(api, rule: "adv", key: "advance")
+            try await Self.approveAndPost(api, advance)
+            try await Self.approveAndPost(api, try await DisbursementTests.propose(api, rule: "set", key: "settle"))
+            #expect(try await api.balanceFen("receivable:chengde") == 15_950)
+            // A later run pays Chengde 448.95 (the simple rule by population, as the advance did).
+            #expect(
+                try await api.call(
+                    .post, "/v1/allocation-rules", token: api.tokens.admin, json: DisbursementTests.rule()
+                )
+                .status == 201)
+            let later = try await DisbursementTests.propose(api, key: "later")
+            try await Self.approveAndPost(api, later)
+            let cash = try await api.balanceFen("fund:cash")
+            let payable = try await api.balanceFen("payable:chengde")
+            let payments = try await api.count("disbursement_payments")
+            func pay(_ offset: String, key: String) async throws -> APIHarness.Reply {
+                try await api.call(
+                    .post, "/v1/disbursement-runs/\(later)/payments", token: api.tokens.approver, key: key,
+                    json: #"{"recipient":"chengde","bankReference":"PBOC-OFFSET-1","offset":"\#(offset)"}"#)
+            }
+            for (offset, why) in [("448.96", "more than the payment"), ("159.51", "more than Chengde owes")] {
+                let refused = try await pay(offset, key: "refused-\(offset)")
+                #expect(refused.status == 422, "\(why)")
+                #expect(refused.problemPointer == "/offset", "\(why)")
+            }
+            #expect(try await api.count("disbursement_payments") == payments)
+            let paid = try await pay("159.50", key: "offset")
+            #expect(paid.status == 200, "\(String(decoding: paid.body, as: UTF8.self))")
+            #expect(try await api.balanceFen("receivable:chengde") == 0)
+            #expect(try await api.balanceFen("payable:chengde") == payable - 44_895)
+            #expect(try await api.balanceFen("fund:cash") == cash - (44_895 - 15_950))
+            let shown = (paid.json["payments"] as? [[String: Any]] ?? []).first {
+                $0["recipient"] as? String == "chengde"
+            }
+            #expect((shown?["offset"] as? [String: Any])?["amount"] as? String == "159.50")
+            let statement = try await api.call(
+                .get, "/v1/reports/fund-statement?fiscalYear=2026", token: api.tokens.auditor)
+            #expect(statement.json["cashTies"] as? Bool == true)
+            #expect((statement.json["receivablesOutstanding"] as? [String: Any])?["amount"] as? String == "0.00")
+        }
+    }
+
+    static func approveAndPost(_ api: APIHarness, _ run: String) async throws {
+        for step in ["approve", "post"] {
+            let reply = try await api.call(.post, "/v1/disbursement-runs/\(run)/\(step)", token: api.tokens.approver)
+            #expect(reply.status == 200, "\(step) \(run): \(String(decoding: reply.body, as: UTF8.self))")
         }
     }
 }

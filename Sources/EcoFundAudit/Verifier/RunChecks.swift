@@ -144,7 +144,7 @@ struct AllocationsCheck: RowCheck {
 /// signed event that confirmed it.
 struct PaymentsCheck: RowCheck {
     static let file = ExportFormat.File.payments
-    static let required = ["run_id", "recipient", "amount", "entry_id"]
+    static let required = ["run_id", "recipient", "amount", "entry_id", "offset"]
     private var journal: Journal
     private let recomputed: Recomputed
     private let events: SignedEvents
@@ -180,6 +180,14 @@ struct PaymentsCheck: RowCheck {
             report.fail(
                 "\(what) (\(paid), entry \(entryID)) differs from the signed event "
                     + "(\(event["amount"]?.text ?? "?"), entry \(event["entryID"]?.integer.map(String.init) ?? "?"))")
+        }
+        // An event without an offset records a payment the bank made in full.
+        if let offsetFen = row.amount(columns[4], "offset", at: place, &report),
+            (event["offset"]?.text ?? "0.00") != Money(fen: offsetFen).decimalString
+        {
+            report.fail(
+                "\(what) keeps \(Money(fen: offsetFen).decimalString) back against its receivable, but the signed "
+                    + "event says \(event["offset"]?.text ?? "0.00")")
         }
     }
 

@@ -23,11 +23,15 @@ public struct DisbursementRun: Hashable, Sendable, Codable {
         public let entryID: Int64
         public let confirmedBy: String
         public let confirmedAt: Date
+        /// The part of the payment kept against the recipient's receivable (Dr payable / Cr receivable) rather than
+        /// transferred; nil when the bank paid it all.
+        public let offset: Money?
 
         public init(
             recipient: String, amount: Money, bankReference: String, entryID: Int64, confirmedBy: String,
-            confirmedAt: Date
+            confirmedAt: Date, offset: Money? = nil
         ) {
+            self.offset = offset
             self.recipient = recipient
             self.amount = amount
             self.bankReference = bankReference
@@ -101,13 +105,17 @@ public struct DisbursementRun: Hashable, Sendable, Codable {
 }
 
 extension JournalEntry {
-    /// A confirmed transfer to a recipient: Dr `payable:{r}` / Cr `fund:cash`.
-    public static func payment(to recipient: String, amount: Money, valueDate: CalendarDate, memo: String)
-        -> JournalEntry
-    {
-        JournalEntry(
-            kind: .payment, valueDate: valueDate, memo: memo,
-            lines: [Line(.debit, .payable(recipient), amount), Line(.credit, .fundCash, amount)])
+    /// A confirmed transfer to a recipient: Dr `payable:{r}` / Cr `fund:cash`; with an offset, that part of it
+    /// Cr `receivable:{r}` instead (what the recipient owes the fund is kept back from what it is paid).
+    public static func payment(
+        to recipient: String, amount: Money, offset: Money? = nil, valueDate: CalendarDate, memo: String
+    ) -> JournalEntry {
+        let kept = offset ?? .zero
+        precondition(kept.fen >= 0 && kept <= amount, "an offset is at most the payment")
+        var lines = [Line(.debit, .payable(recipient), amount)]
+        if kept < amount { lines.append(Line(.credit, .fundCash, amount - kept)) }
+        if kept.fen > 0 { lines.append(Line(.credit, .receivable(recipient), kept)) }
+        return JournalEntry(kind: .payment, valueDate: valueDate, memo: memo, lines: lines)
     }
 }
 

@@ -82,7 +82,8 @@ public struct FundStatement: Hashable, Sendable {
     public let receivables: [Receivable]
     public let pledges: [Pledge]
 
-    /// Money recipients returned against their receivables in the year (it came into the bank account).
+    /// What came off the receivables in the year: money recipients returned (into the bank account) and what was kept
+    /// back from their later payments (offsets, which the bank therefore did not pay out, so cash still ties).
     public var recoveries: Money { receivables.reduce(.zero) { $0 + $1.recovered } }
     /// What recipients owe back at the year's end.
     public var receivablesOutstanding: Money { receivables.reduce(.zero) { $0 + $1.outstanding } }

@@ -91,35 +91,10 @@ enum ExportRepository {
               JOIN users u ON u.id = s.recorded_by
              ORDER BY s.period_code, s.jurisdiction, s.revision
             """
-        case .clawbacks:
-            """
-            SELECT c.run_id, c.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(c.amount_fen) AS amount,
-                   c.entry_id
-              FROM clawbacks c JOIN disbursement_runs r ON r.id = c.run_id JOIN jurisdictions j ON j.code = c.recipient
-             WHERE r.value_date \(inRange) ORDER BY c.entry_id
-            """
-        case .recoveries:
-            """
-            SELECT v.id, v.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(v.amount_fen) AS amount,
-                   v.value_date, csv_text(v.bank_reference) AS bank_reference, v.entry_id, u.subject AS recorded_by,
-                   utc_text(v.recorded_at) AS recorded_at
-              FROM recoveries v JOIN users u ON u.id = v.recorded_by JOIN jurisdictions j ON j.code = v.recipient
-             WHERE v.value_date \(inRange) ORDER BY v.entry_id
-            """
-        case .targets:
-            """
-            SELECT t.period_code AS period, t.jurisdiction, t.revision, t.targets, csv_text(t.reason) AS reason,
-                   u.subject AS recorded_by, utc_text(t.recorded_at) AS recorded_at
-              FROM assessment_targets t JOIN users u ON u.id = t.recorded_by
-             ORDER BY t.period_code, t.jurisdiction, t.revision
-            """
-        case .readings:
-            """
-            SELECT r.period_code AS period, r.jurisdiction, r.month, r.revision, r."values", csv_text(r.reason) AS reason,
-                   u.subject AS recorded_by, utc_text(r.recorded_at) AS recorded_at
-              FROM assessment_readings r JOIN users u ON u.id = r.recorded_by
-             ORDER BY r.period_code, r.jurisdiction, r.month, r.revision
-            """
+        case .clawbacks: clawbacks
+        case .recoveries: recoveries
+        case .targets: targets
+        case .readings: readings
         }
     }
 
@@ -135,10 +110,43 @@ enum ExportRepository {
          WHERE c.value_date \(inRange) ORDER BY c.entry_id
         """
 
+    /// Each clawback of a settlement, with its recipient's Chinese name.
+    static let clawbacks = """
+        SELECT c.run_id, c.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(c.amount_fen) AS amount,
+               c.entry_id
+          FROM clawbacks c JOIN disbursement_runs r ON r.id = c.run_id JOIN jurisdictions j ON j.code = c.recipient
+         WHERE r.value_date \(inRange) ORDER BY c.entry_id
+        """
+
+    /// Each recovery with its recipient's Chinese name.
+    static let recoveries = """
+        SELECT v.id, v.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(v.amount_fen) AS amount,
+               v.value_date, csv_text(v.bank_reference) AS bank_reference, v.entry_id, u.subject AS recorded_by,
+               utc_text(v.recorded_at) AS recorded_at
+          FROM recoveries v JOIN users u ON u.id = v.recorded_by JOIN jurisdictions j ON j.code = v.recipient
+         WHERE v.value_date \(inRange) ORDER BY v.entry_id
+        """
+
+    /// Every revision of every jurisdiction's targets.
+    static let targets = """
+        SELECT t.period_code AS period, t.jurisdiction, t.revision, t.targets, csv_text(t.reason) AS reason,
+               u.subject AS recorded_by, utc_text(t.recorded_at) AS recorded_at
+          FROM assessment_targets t JOIN users u ON u.id = t.recorded_by
+         ORDER BY t.period_code, t.jurisdiction, t.revision
+        """
+
+    /// Every revision of every month's readings.
+    static let readings = """
+        SELECT r.period_code AS period, r.jurisdiction, r.month, r.revision, r."values", csv_text(r.reason) AS reason,
+               u.subject AS recorded_by, utc_text(r.recorded_at) AS recorded_at
+          FROM assessment_readings r JOIN users u ON u.id = r.recorded_by
+         ORDER BY r.period_code, r.jurisdiction, r.month, r.revision
+        """
+
     /// Each payment with its recipient's Chinese name.
     static let payments = """
         SELECT p.run_id, p.recipient, csv_text(j.name_zh) AS recipient_name, fen_text(p.amount_fen) AS amount,
-               csv_text(p.bank_reference) AS bank_reference, p.entry_id,
+               fen_text(p.offset_fen) AS offset, csv_text(p.bank_reference) AS bank_reference, p.entry_id,
                u.subject AS confirmed_by, utc_text(p.confirmed_at) AS confirmed_at
           FROM disbursement_payments p JOIN users u ON u.id = p.confirmed_by
           JOIN jurisdictions j ON j.code = p.recipient

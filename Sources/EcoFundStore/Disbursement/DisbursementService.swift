@@ -233,15 +233,20 @@ public struct DisbursementService: Sendable {
 
     /// Confirms that the bank paid a recipient: Dr `payable:{r}` / Cr `fund:cash`. The run is `paid` when every
     /// recipient with an amount is. Confirming again with the same bank reference changes nothing.
+    ///
+    /// - Parameter offset: the part of the payment kept back against what the recipient owes the fund (Cr
+    ///   `receivable:{r}` instead of `fund:cash`): at most the payment and at most the receivable (422 at `/offset`).
     public func confirmPayment(
-        _ id: UUID, recipient: String, bankReference: String, valueDate: CalendarDate?, by principal: Principal,
-        idempotencyKey: IdempotencyKey?
+        _ id: UUID, recipient: String, bankReference: String, valueDate: CalendarDate?, offset: Money? = nil,
+        by principal: Principal, idempotencyKey: IdempotencyKey?
     ) async throws -> Keyed<DisbursementRun> {
         try principal.authorize(.confirmPayments)
         try Jurisdiction.validateCode(recipient, at: "/recipient")
         try Text.validate(bankReference, at: "/bankReference", lengthMax: 100)
         let valueDate = valueDate ?? today()
-        let request = ["recipient": recipient, "bankReference": bankReference, "valueDate": valueDate.description]
+        var fields = ["recipient": recipient, "bankReference": bankReference, "valueDate": valueDate.description]
+        if let offset { fields["offset"] = offset.decimalString }
+        let request = fields
         return try await database.transaction { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "confirmPayment:\(id)", request: request, principal: principal,
@@ -272,33 +277,58 @@ public struct DisbursementService: Sendable {
                     throw ValidationError(
                         .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id.text)")
                 }
+                if let offset { try await Self.checkOffset(offset, of: allocation, on: connection, logger: logger) }
                 try await pay(
-                    allocation, of: run, bankReference: bankReference, valueDate: valueDate, by: principal,
-                    on: connection)
+                    allocation, of: run, offset: offset, bankReference: bankReference, valueDate: valueDate,
+                    by: principal, on: connection)
                 return try await RunRepository.find(id, on: connection, logger: logger)
             }
         }
     }
 
+    /// An offset is above zero, at most the payment, and at most what the recipient owes (read under the fund's
+    /// lock, which the caller holds).
+    static func checkOffset(
+        _ offset: Money, of allocation: Allocation.Recipient, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard offset <= allocation.amount else {
+            throw ValidationError(
+                .invalidValue, at: "/offset",
+                "\(offset.decimalString) is more than the \(allocation.amount.decimalString) paid to \(allocation.recipient)"
+            )
+        }
+        let account = AccountCode.receivable(allocation.recipient)
+        let owed =
+            try await JournalRepository.currentBalances([account], on: connection, logger: logger)[
+                account.description] ?? .zero
+        guard offset <= owed else {
+            throw ValidationError(
+                .invalidValue, at: "/offset",
+                "\(allocation.recipient) owes the fund \(owed.decimalString); \(offset.decimalString) cannot be kept back"
+            )
+        }
+    }
+
     /// The payment's entry, row and event; and the run's move to `paid` when it was the last one owed.
     private func pay(
-        _ allocation: Allocation.Recipient, of run: DisbursementRun, bankReference: String, valueDate: CalendarDate,
-        by principal: Principal, on connection: PostgresConnection
+        _ allocation: Allocation.Recipient, of run: DisbursementRun, offset: Money?, bankReference: String,
+        valueDate: CalendarDate, by principal: Principal, on connection: PostgresConnection
     ) async throws {
         let recipient = allocation.recipient
+        let kept = offset.map { " less \($0.decimalString) kept against its receivable" } ?? ""
         let entry = JournalEntry.payment(
-            to: recipient, amount: allocation.amount, valueDate: valueDate,
-            memo: "payment of run \(run.id.text) to \(recipient), bank reference \(bankReference)")
+            to: recipient, amount: allocation.amount, offset: offset, valueDate: valueDate,
+            memo: "payment of run \(run.id.text) to \(recipient)\(kept), bank reference \(bankReference)")
         let entryID = try await JournalRepository.insert(
             entry, recordedBy: principal.subject, on: connection, logger: logger)
         try await RunRepository.insertPayment(
-            run: run.id, recipient: recipient, amount: allocation.amount, bankReference: bankReference,
-            entryID: entryID, by: principal, on: connection, logger: logger)
+            run: run.id, recipient: recipient, amount: allocation.amount, offset: offset,
+            bankReference: bankReference, entryID: entryID, by: principal, on: connection, logger: logger)
         try await AuditRepository.record(
             "disbursement.payment.confirmed", actor: principal.subject,
             payload: PaymentEvent(
                 run: run.id, recipient: recipient, amount: allocation.amount.decimalString,
-                bankReference: bankReference, entryID: entryID),
+                bankReference: bankReference, entryID: entryID, offset: offset?.decimalString),
             on: connection, logger: logger)
         let unpaid = run.allocation.allocations.filter { candidate in
             candidate.amount.fen > 0 && candidate.recipient != recipient
@@ -340,4 +370,6 @@ struct PaymentEvent: Encodable, Sendable {
     let amount: String
     let bankReference: String
     let entryID: Int64
+    /// Present only for a payment with an offset, so that other payments' events keep their bytes.
+    let offset: String?
 }

@@ -114,17 +114,17 @@ enum RunRepository {
             transitions.append(.init(status: status, actor: actor, at: at, reason: reason))
         }
         var payments: [DisbursementRun.Payment] = []
-        for try await (recipient, amount, reference, entry, by, at) in try await connection.query(
+        for try await (recipient, amount, reference, entry, by, at, offset) in try await connection.query(
             """
-            SELECT p.recipient, p.amount_fen, p.bank_reference, p.entry_id, u.subject, p.confirmed_at
+            SELECT p.recipient, p.amount_fen, p.bank_reference, p.entry_id, u.subject, p.confirmed_at, p.offset_fen
               FROM disbursement_payments p JOIN users u ON u.id = p.confirmed_by
              WHERE p.run_id = \(id) ORDER BY p.recipient
             """, logger: logger
-        ).decode((String, Int64, String, Int64, String, Date).self) {
+        ).decode((String, Int64, String, Int64, String, Date, Int64).self) {
             payments.append(
                 .init(
                     recipient: recipient, amount: Money(fen: amount), bankReference: reference, entryID: entry,
-                    confirmedBy: by, confirmedAt: at))
+                    confirmedBy: by, confirmedAt: at, offset: offset > 0 ? Money(fen: offset) : nil))
         }
         return DisbursementRun(
             id: id, rule: row.0, ruleVersion: row.1, status: status,
@@ -136,13 +136,15 @@ enum RunRepository {
     }
 
     static func insertPayment(
-        run: UUID, recipient: String, amount: Money, bankReference: String, entryID: Int64, by principal: Principal,
-        on connection: PostgresConnection, logger: Logger
+        run: UUID, recipient: String, amount: Money, offset: Money?, bankReference: String, entryID: Int64,
+        by principal: Principal, on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
-            INSERT INTO disbursement_payments (run_id, recipient, amount_fen, bank_reference, entry_id, confirmed_by)
-            VALUES (\(run), \(recipient), \(amount.fen), \(bankReference), \(entryID), \(principal.userID))
+            INSERT INTO disbursement_payments (run_id, recipient, amount_fen, offset_fen, bank_reference, entry_id,
+                                               confirmed_by)
+            VALUES (\(run), \(recipient), \(amount.fen), \(offset?.fen ?? 0), \(bankReference), \(entryID),
+                    \(principal.userID))
             """, logger: logger)
     }
 
