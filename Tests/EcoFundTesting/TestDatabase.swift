@@ -34,7 +34,10 @@ public struct TestDatabase: Sendable {
             // CREATE DATABASE … TEMPLATE fails while another session is connected to the template, and a clone in
             // progress is such a session: clones wait for each other under an advisory lock (across test processes
             // too) instead of failing each other when many tests start at once. A session of something else on the
-            // template is retried briefly. The lock ends with this session, when `admin` closes its connection.
+            // template is retried briefly. The lock ends with this session, when `admin` closes its connection. The
+            // wait is the service's timeouts' business no more (they would cut it off after 5 s of other clones).
+            try await connection.query("SET lock_timeout = 0", logger: logger)
+            try await connection.query("SET statement_timeout = 0", logger: logger)
             try await connection.query("SELECT pg_advisory_lock(hashtext('ecofund.test-clone'))", logger: logger)
             for attempt in 1...20 {
                 do {

@@ -4,6 +4,29 @@ import Foundation
 /// Each run's allocation recomputed from its rule and snapshot: recipient → amount in fen, by run id.
 typealias Recomputed = [String: [String: Int64]]
 
+/// A row that names its journal entry and the signed event that recorded it (a payment, a clawback, a recovery):
+/// the entry, of its kind, moves the row's amount, and the event has the same amount and entry.
+enum Booked {
+    static func check(
+        _ what: String, amountFen: Int64, entryID: Int64, kind: EntryKind, event: JSONValue?, journal: inout Journal,
+        _ report: inout ExportVerifier.Report
+    ) {
+        let amount = Money(fen: amountFen).decimalString
+        if let totalFen = journal.total(entryID, kind: kind, for: what, &report), totalFen != amountFen {
+            report.fail("\(what) is \(amount), but its entry \(entryID) moves \(Money(fen: totalFen).decimalString)")
+        }
+        guard let event else {
+            report.fail("\(what) is not in the signed event log")
+            return
+        }
+        if event["amount"]?.text != amount || event["entryID"]?.integer != entryID {
+            report.fail(
+                "\(what) (\(amount), entry \(entryID)) differs from the signed event that recorded it "
+                    + "(\(event["amount"]?.text ?? "?"), entry \(event["entryID"]?.integer.map(String.init) ?? "?"))")
+        }
+    }
+}
+
 /// `disbursement_runs.csv`: every allocation is what its rule gives on its snapshotted inputs, its posting moves
 /// what it allocated, and its status is the one the signed log last recorded.
 struct RunsCheck: RowCheck {
@@ -165,22 +188,15 @@ struct PaymentsCheck: RowCheck {
         guard let amountFen = row.amount(columns[2], "amount", at: place, &report),
             let entryID = row.integer(columns[3], "entry_id", at: place, &report)
         else { return }
-        let paid = Money(fen: amountFen).decimalString
-        if let totalFen = journal.total(entryID, kind: .payment, for: what, &report), totalFen != amountFen {
-            report.fail("\(what) is \(paid), but its entry \(entryID) moves \(Money(fen: totalFen).decimalString)")
-        }
         if let allocatedFen = recomputed[run]?[recipient], allocatedFen != amountFen {
-            report.fail("\(what) is \(paid); the rule allocates \(Money(fen: allocatedFen).decimalString)")
-        }
-        guard let event = events.payments["\(run)/\(recipient)"] else {
-            report.fail("\(what) is not in the signed event log")
-            return
-        }
-        if event["amount"]?.text != paid || event["entryID"]?.integer != entryID {
             report.fail(
-                "\(what) (\(paid), entry \(entryID)) differs from the signed event "
-                    + "(\(event["amount"]?.text ?? "?"), entry \(event["entryID"]?.integer.map(String.init) ?? "?"))")
+                "\(what) is \(Money(fen: amountFen).decimalString); the rule allocates "
+                    + Money(fen: allocatedFen).decimalString)
         }
+        let event = events.payments["\(run)/\(recipient)"]
+        Booked.check(
+            what, amountFen: amountFen, entryID: entryID, kind: .payment, event: event, journal: &journal, &report)
+        guard let event else { return }
         // An event without an offset records a payment the bank made in full.
         if let offsetFen = row.amount(columns[4], "offset", at: place, &report),
             (event["offset"]?.text ?? "0.00") != Money(fen: offsetFen).decimalString

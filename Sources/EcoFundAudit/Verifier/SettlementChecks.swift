@@ -82,25 +82,16 @@ struct ClawbacksCheck: RowCheck {
             let entryID = row.integer(columns[3], "entry_id", at: place, &report)
         else { return }
         seen.insert("\(run)/\(recipient)")
-        let amount = Money(fen: amountFen).decimalString
-        if let totalFen = journal.total(entryID, kind: .clawback, for: what, &report), totalFen != amountFen {
-            report.fail("\(what) is \(amount), but its entry \(entryID) moves \(Money(fen: totalFen).decimalString)")
-        }
         let recomputed = owed[run]?[recipient]
         if recomputed != amountFen {
             report.fail(
-                "\(what) is \(amount); recomputing the settlement from its snapshot claws back "
-                    + (recomputed.map { Money(fen: $0).decimalString } ?? "nothing"))
+                "\(what) is \(Money(fen: amountFen).decimalString); recomputing the settlement from its snapshot "
+                    + "claws back \(recomputed.map { Money(fen: $0).decimalString } ?? "nothing")")
         }
-        guard let event = events.clawbacks["\(run)/\(recipient)"] else {
-            report.fail("\(what) is not in the signed event log")
-            return
-        }
-        if event["amount"]?.text != amount || event["entryID"]?.integer != entryID {
-            report.fail(
-                "\(what) (\(amount), entry \(entryID)) differs from the signed event "
-                    + "(\(event["amount"]?.text ?? "?"), entry \(event["entryID"]?.integer.map(String.init) ?? "?"))")
-        }
+        Booked.check(
+            what, amountFen: amountFen, entryID: entryID, kind: .clawback,
+            event: events.clawbacks["\(run)/\(recipient)"],
+            journal: &journal, &report)
     }
 
     mutating func finish(_ report: inout ExportVerifier.Report) {
@@ -136,20 +127,13 @@ struct RecoveriesCheck: RowCheck {
         guard let amountFen = row.amount(columns[2], "amount", at: place, &report),
             let entryID = row.integer(columns[3], "entry_id", at: place, &report)
         else { return }
-        let amount = Money(fen: amountFen).decimalString
-        if let totalFen = journal.total(entryID, kind: .recovery, for: what, &report), totalFen != amountFen {
-            report.fail("\(what) is \(amount), but its entry \(entryID) moves \(Money(fen: totalFen).decimalString)")
-        }
-        guard let event = events.recoveries[id] else {
-            report.fail("\(what) is not in the signed event log")
-            return
-        }
-        if event["amount"]?.text != amount || event["entryID"]?.integer != entryID
-            || event["recipient"]?.text != row.string(columns[1])
-        {
+        let event = events.recoveries[id]
+        Booked.check(
+            what, amountFen: amountFen, entryID: entryID, kind: .recovery, event: event, journal: &journal, &report)
+        if let event, event["recipient"]?.text != row.string(columns[1]) {
             report.fail(
-                "\(what) (\(amount), entry \(entryID)) differs from the signed event that recorded it "
-                    + "(\(event["amount"]?.text ?? "?"), entry \(event["entryID"]?.integer.map(String.init) ?? "?"))")
+                "\(what) differs from the signed event that recorded it, which names \(event["recipient"]?.text ?? "?")"
+            )
         }
     }
 
