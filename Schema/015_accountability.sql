@@ -195,6 +195,14 @@ BEGIN
             RAISE EXCEPTION 'only a settlement claws back (run % is a % run)', NEW.id, NEW.kind
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
+        -- An advance for a year its settlement has already taken up would never be settled.
+        IF NEW.kind = 'advance' AND EXISTS (
+            SELECT 1 FROM disbursement_runs r JOIN allocation_rules ar ON ar.code = r.rule_code AND ar.version = r.rule_version
+             WHERE r.kind = 'settlement' AND r.fiscal_year = NEW.fiscal_year AND ar.document->>'settles' = NEW.rule_code
+               AND r.status IN ('proposed', 'approved', 'posted', 'paid')) THEN
+            RAISE EXCEPTION 'advance run % of % for %: the year is already being settled', NEW.id, NEW.rule_code,
+                NEW.fiscal_year USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
         RETURN NULL;
     END IF;
     settled := document->>'settles';

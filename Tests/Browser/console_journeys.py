@@ -248,7 +248,7 @@ def finance_journey(driver):
     check("%" in driver.find_element(By.CSS_SELECTOR, "main table").text, "commitments show their fulfilment")
     both_languages(driver, "commitments")
 
-    driver.get(f"{BASE}/runs/new")
+    driver.get(f"{BASE}/runs/new?rule=jjj-annual")
     fill(driver, "pool", "abc")
     submit(driver)
     check(driver.find_elements(By.ID, "pool-error"), "a malformed pool is refused beside its field")

@@ -149,6 +149,12 @@ import Testing
             }
             #expect(try await api.balanceFen("receivable:chengde") == 15_950)
             #expect(try await api.count("clawbacks") == 1)
+            // The year is settled: another advance for it would never be.
+            let late = try await api.call(
+                .post, "/v1/disbursement-runs", token: api.tokens.financeBeijing, key: "late-advance",
+                json: #"{"rule":"adv","valueDate":"2026-04-01"}"#)
+            #expect(late.status == 409)
+            #expect(late.problemPointer == "/rule")
             #expect(try await api.count("audit_events WHERE type = 'disbursement.clawback.posted'") == 1)
 
             let recoveries = try await api.count("recoveries")

@@ -76,7 +76,8 @@ public struct Recovery: Hashable, Sendable, Codable {
     }
 }
 
-/// A recipient's receivable: what settlements clawed back, what it returned, what it still owes.
+/// A recipient's receivable: what settlements clawed back, what came off it (money returned, or kept back from a later
+/// payment), what it still owes.
 public struct Receivable: Hashable, Sendable, Codable {
     public let recipient: String
     public let clawedBack: Money

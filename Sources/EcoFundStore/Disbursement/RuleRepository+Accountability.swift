@@ -5,6 +5,29 @@ import PostgresNIO
 
 /// What an advance or settlement rule reads beyond scores: the binding targets missed, the advances granted.
 extension RuleRepository {
+    /// An advance is paid only for a year whose settlement has not begun: one paid after it would never be settled.
+    ///
+    /// - Throws: ``StoreError/Code/conflict`` naming `/rule` when a settlement run of this advance rule and year is
+    ///   proposed, approved, posted or paid.
+    static func requireUnsettled(_ rule: AllocationRule, on connection: PostgresConnection, logger: Logger) async throws
+    {
+        guard let year = rule.fiscalYear else { return }
+        for try await id in try await connection.query(
+            """
+            SELECT r.id::text FROM disbursement_runs r
+              JOIN allocation_rules ar ON ar.code = r.rule_code AND ar.version = r.rule_version
+             WHERE r.kind = 'settlement' AND r.fiscal_year = \(year) AND ar.document->>'settles' = \(rule.code)
+               AND r.status IN ('proposed', 'approved', 'posted', 'paid')
+             LIMIT 1
+            """, logger: logger
+        ).decode(String.self) {
+            throw StoreError(
+                .conflict,
+                "\(rule.code) for \(year) is already being settled by run \(id); no more advances for that year",
+                pointer: "/rule")
+        }
+    }
+
     /// The binding targets each member of a finalized period missed by its final values (none: an empty map).
     static func missedTargets(period: String?, on connection: PostgresConnection, logger: Logger) async throws
         -> [String: [String]]
@@ -32,6 +55,7 @@ extension RuleRepository {
     static func settledAdvances(for rule: AllocationRule, on connection: PostgresConnection, logger: Logger)
         async throws -> [String: AllocationInputs.Advance]?
     {
+        if rule.kind == .advance { try await requireUnsettled(rule, on: connection, logger: logger) }
         guard rule.kind == .settlement, let settled = rule.settles, let year = rule.fiscalYear else { return nil }
         var unposted: [String] = []
         for try await (id, status) in try await connection.query(

@@ -77,17 +77,17 @@ enum RecoveryRepository {
         return recoveries
     }
 
-    /// Every recipient ever clawed back from, with what it returned; by code.
+    /// Every recipient ever clawed back from: its receivable account's debits (clawbacks) and credits (recoveries and
+    /// offsets against later payments); by code.
     static func receivables(recipient: String?, on connection: PostgresConnection, logger: Logger) async throws
         -> [Receivable]
     {
         let rows = try await connection.query(
             """
-            SELECT c.recipient, c.fen::bigint,
-                   coalesce((SELECT sum(r.amount_fen) FROM recoveries r WHERE r.recipient = c.recipient), 0)::bigint
-              FROM (SELECT recipient, sum(amount_fen) AS fen FROM clawbacks GROUP BY recipient) c
-             WHERE \(recipient)::text IS NULL OR c.recipient = \(recipient)::text
-             ORDER BY c.recipient
+            SELECT a.jurisdiction, b.debit_fen, b.credit_fen
+              FROM accounts a JOIN account_balances b ON b.account_code = a.code
+             WHERE a.code LIKE 'receivable:%' AND (\(recipient)::text IS NULL OR a.jurisdiction = \(recipient)::text)
+             ORDER BY a.jurisdiction
             """, logger: logger)
         var receivables: [Receivable] = []
         for try await (code, clawed, recovered) in rows.decode((String, Int64, Int64).self) {
