@@ -130,6 +130,33 @@ import Testing
         }
     }
 
+    /// Once a year's settlement has begun, no advance of the rule it settles may be proposed for that year: it would
+    /// never be settled.
+    @Test func noAdvanceForAYearBeingSettled() async throws {
+        try await TestDatabase.with { database in
+            try await database.withOwner { (owner: Database) async throws in
+                let nothingAdvanced = Self.settlement(advanced: 0, granted: 1000).map {
+                    $0.replacingOccurrences(of: #"{"chengde":{"amount":{"fen":0},"runs":[]}}"#, with: "{}")
+                }
+                let advanceRule = """
+                    INSERT INTO allocation_rules (code, version, title, document, published_by) VALUES
+                      ('adv', 1, 'Advance', '{"code":"adv","kind":"advance","fiscalYear":2025}', \(Self.user))
+                    """
+                #expect(try await SchemaInvariantTests.failure(owner, [advanceRule] + nothingAdvanced) == nil)
+                let late = [
+                    SchemaInvariantTests.audit,
+                    """
+                    INSERT INTO disbursement_runs (id, rule_code, rule_version, value_date, pool_fen, allocated_fen,
+                                                   snapshot, allocation, proposed_by, kind, fiscal_year)
+                    VALUES ('\(UUID())', 'adv', 1, '2026-04-15', 1, 0, '{}', '{"tranches":[]}', \(Self.user), 'advance', 2025)
+                    """,
+                ]
+                #expect(try await SchemaInvariantTests.failure(owner, late) == "55000")
+                #expect(try await database.count("disbursement_runs WHERE kind = 'advance'") == 0)
+            }
+        }
+    }
+
     /// A payment's entry is exactly Dr payable of the amount, Cr fund:cash of what the bank paid and Cr receivable of
     /// the offset: an offset recorded on a payment whose entry took it all from cash is refused.
     @Test func aPaymentsOffsetIsItsEntrysReceivableLine() async throws {
