@@ -104,23 +104,45 @@ enum AuditRepository {
     }
 
     /// Events of transactions `from..<to` not yet in the log, in the order they will be sealed.
-    static func pendingEvents(fromTx: Int64, toTx: Int64, limit: Int, on connection: PostgresConnection, logger: Logger)
-        async throws -> [(event: AuditEvent, tx: Int64)]
-    {
+    /// Events of transactions from `fromTx` up to (not including) `toTx` that come after `after`, the last sealed
+    /// (transaction, event) pair, in sealing order. Events are sealed in that order, so none at or before it is new;
+    /// the range starts right after it on the (tx_id, id) index, and an idle round reads nothing.
+    static func pendingEvents(
+        fromTx: Int64, toTx: Int64, after: (tx: Int64, id: Int64)?, limit: Int, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [(event: AuditEvent, tx: Int64)] {
         var events: [(event: AuditEvent, tx: Int64)] = []
         let rows = try await connection.query(
-            """
-            SELECT id, type, actor, utc_text(at), payload::text, tx_id
-              FROM audit_events e WHERE tx_id >= \(fromTx) AND tx_id < \(toTx)
-               AND NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
-             ORDER BY tx_id, id LIMIT \(Int64(limit))
-            """, logger: logger)
+            pendingQuery(fromTx: fromTx, toTx: toTx, after: after, limit: limit), logger: logger)
         for try await (id, type, actor, at, payload, tx) in rows.decode(
             (Int64, String, String, String, String, Int64).self)
         {
             events.append((try Self.event(id: id, type: type, actor: actor, at: at, payload: payload), tx))
         }
         return events
+    }
+
+    static func pendingQuery(fromTx: Int64, toTx: Int64, after: (tx: Int64, id: Int64)?, limit: Int) -> PostgresQuery {
+        var start = (tx: fromTx, id: Int64(0))
+        if let after, (after.tx, after.id) > (start.tx, start.id) { start = after }
+        return """
+            SELECT id, type, actor, utc_text(at), payload::text, tx_id
+              FROM audit_events e WHERE (tx_id, id) > (\(start.tx), \(start.id)) AND tx_id < \(toTx)
+               AND NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.event_id = e.id)
+             ORDER BY tx_id, id LIMIT \(Int64(limit))
+            """
+    }
+
+    /// The (transaction, event) of the last leaf of the log: where the next round goes on.
+    static func lastSealed(on connection: PostgresConnection, logger: Logger) async throws -> (tx: Int64, id: Int64)? {
+        var last: (tx: Int64, id: Int64)?
+        for try await (tx, id) in try await connection.query(
+            """
+            SELECT e.tx_id, e.id FROM audit_log l JOIN audit_events e ON e.id = l.event_id
+             ORDER BY l.leaf_index DESC LIMIT 1
+            """, logger: logger
+        ).decode((Int64, Int64).self) { last = (tx, id) }
+        return last
     }
 
     /// Appends leaves: `first` is the index of the first, the rest follow without gaps.

@@ -76,8 +76,9 @@ public struct Sealer: Service {
         let size = previous?.checkpoint.treeSize ?? 0
         let below = previous?.sealedBelowTx ?? 0
         var horizon = try await AuditRepository.snapshotXmin(on: connection, logger: logger) ?? below
+        let after = try await AuditRepository.lastSealed(on: connection, logger: logger)
         let events = try await AuditRepository.pendingEvents(
-            fromTx: below, toTx: horizon, limit: AuditLog.batchEventsMax, on: connection, logger: logger)
+            fromTx: below, toTx: horizon, after: after, limit: AuditLog.batchEventsMax, on: connection, logger: logger)
         if events.count == AuditLog.batchEventsMax, let lastTx = events.last?.tx {
             // A full batch may end inside a transaction's events: the watermark stays at that transaction, and the
             // next round goes on with its events not yet in the log.
