@@ -150,17 +150,44 @@ ALTER TABLE disbursement_allocations
     ADD COLUMN clawback_fen bigint NOT NULL DEFAULT 0 CHECK (clawback_fen >= 0 AND clawback_fen <= 1000000000000000),
     ADD CONSTRAINT disbursement_allocations_grant_or_clawback CHECK (amount_fen = 0 OR clawback_fen = 0);
 
--- A run's kind and fiscal year never change, like the rest of its content (003's guard covers the older columns).
-CREATE FUNCTION disbursement_runs_kind_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A run's kind, fiscal year and settled rule are its rule's; the content guard of 003 covers the new columns.
+CREATE OR REPLACE FUNCTION disbursement_runs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF (NEW.kind, NEW.fiscal_year) IS DISTINCT FROM (OLD.kind, OLD.fiscal_year) THEN
+    IF TG_OP = 'DELETE' OR (NEW.id, NEW.rule_code, NEW.rule_version, NEW.value_date, NEW.pool_fen, NEW.allocated_fen,
+            NEW.snapshot, NEW.allocation, NEW.period_code, NEW.period_revision, NEW.proposed_by, NEW.proposed_at,
+            NEW.tx_id, NEW.kind, NEW.fiscal_year)
+        IS DISTINCT FROM (OLD.id, OLD.rule_code, OLD.rule_version, OLD.value_date, OLD.pool_fen, OLD.allocated_fen,
+            OLD.snapshot, OLD.allocation, OLD.period_code, OLD.period_revision, OLD.proposed_by, OLD.proposed_at,
+            OLD.tx_id, OLD.kind, OLD.fiscal_year)
+    THEN
         RAISE EXCEPTION 'a disbursement run''s allocation and inputs never change' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT ((OLD.status = 'proposed' AND NEW.status IN ('approved', 'rejected', 'cancelled'))
+         OR (OLD.status = 'approved' AND NEW.status IN ('posted', 'cancelled'))
+         OR (OLD.status = 'posted' AND NEW.status = 'paid')) THEN
+        RAISE EXCEPTION 'a % run cannot become %', OLD.status, NEW.status USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF (OLD.approved_by IS NOT NULL AND NEW.approved_by IS DISTINCT FROM OLD.approved_by)
+       OR (OLD.posted_entry_id IS NOT NULL AND NEW.posted_entry_id IS DISTINCT FROM OLD.posted_entry_id) THEN
+        RAISE EXCEPTION 'who approved a run and its posting are never rewritten' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.status = 'approved' THEN
+        PERFORM pg_advisory_xact_lock(hashtext('ecofund.fund'));
+        IF fund_uncommitted_fen() < NEW.allocated_fen THEN
+            RAISE EXCEPTION 'approving run % would commit % fen; the fund has % fen uncommitted',
+                NEW.id, NEW.allocated_fen, fund_uncommitted_fen()
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'balance_not_negative';
+        END IF;
+    END IF;
+    IF NEW.status = 'paid' AND EXISTS (
+        SELECT 1 FROM disbursement_allocations a WHERE a.run_id = NEW.id AND a.amount_fen > 0
+           AND NOT EXISTS (SELECT 1 FROM disbursement_payments p WHERE p.run_id = a.run_id AND p.recipient = a.recipient))
+    THEN
+        RAISE EXCEPTION 'run % is not paid until every recipient is', NEW.id USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER disbursement_runs_kind_fixed BEFORE UPDATE ON disbursement_runs
-    FOR EACH ROW EXECUTE FUNCTION disbursement_runs_kind_fixed();
 
 -- A settlement's a_r, as the database counts them: per recipient, the grants of posted (or paid) runs of the
 -- advance rule it settles, for its fiscal year.
@@ -194,14 +221,6 @@ BEGIN
         IF EXISTS (SELECT 1 FROM disbursement_allocations WHERE run_id = NEW.id AND clawback_fen > 0) THEN
             RAISE EXCEPTION 'only a settlement claws back (run % is a % run)', NEW.id, NEW.kind
                 USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        -- An advance for a year its settlement has already taken up would never be settled.
-        IF NEW.kind = 'advance' AND EXISTS (
-            SELECT 1 FROM disbursement_runs r JOIN allocation_rules ar ON ar.code = r.rule_code AND ar.version = r.rule_version
-             WHERE r.kind = 'settlement' AND r.fiscal_year = NEW.fiscal_year AND ar.document->>'settles' = NEW.rule_code
-               AND r.status IN ('proposed', 'approved', 'posted', 'paid')) THEN
-            RAISE EXCEPTION 'advance run % of % for %: the year is already being settled', NEW.id, NEW.rule_code,
-                NEW.fiscal_year USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
         RETURN NULL;
     END IF;
@@ -343,39 +362,6 @@ CREATE CONSTRAINT TRIGGER clawbacks_audited AFTER INSERT ON clawbacks
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION require_audit_event();
 CREATE CONSTRAINT TRIGGER recoveries_audited AFTER INSERT ON recoveries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION require_audit_event();
-
--- An offset: part or all of a later payment kept back against the recipient's receivable, recorded with the payment
--- it reduces. The payment's entry is exactly Dr payable:{r} of the amount, Cr fund:cash of what the bank paid and
--- Cr receivable:{r} of the offset (each line only when above zero); the receivable's CHECK keeps the offset within
--- what is owed. Payments without an offset are held to the same rule.
-ALTER TABLE disbursement_payments
-    ADD COLUMN offset_fen bigint NOT NULL DEFAULT 0 CHECK (offset_fen >= 0),
-    ADD CONSTRAINT disbursement_payments_offset_within CHECK (offset_fen <= amount_fen);
-
-CREATE FUNCTION disbursement_payments_match() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF (SELECT kind FROM journal_entries WHERE id = NEW.entry_id) IS DISTINCT FROM 'payment' OR EXISTS (
-        (SELECT account_code, side, amount_fen FROM journal_lines WHERE entry_id = NEW.entry_id
-         EXCEPT ALL
-         SELECT a, s, f FROM (VALUES ('payable:' || NEW.recipient, 'debit', NEW.amount_fen),
-                                     ('fund:cash', 'credit', NEW.amount_fen - NEW.offset_fen),
-                                     ('receivable:' || NEW.recipient, 'credit', NEW.offset_fen)) v (a, s, f)
-          WHERE f > 0)
-        UNION ALL
-        (SELECT a, s, f FROM (VALUES ('payable:' || NEW.recipient, 'debit', NEW.amount_fen),
-                                     ('fund:cash', 'credit', NEW.amount_fen - NEW.offset_fen),
-                                     ('receivable:' || NEW.recipient, 'credit', NEW.offset_fen)) v (a, s, f)
-          WHERE f > 0
-         EXCEPT ALL
-         SELECT account_code, side, amount_fen FROM journal_lines WHERE entry_id = NEW.entry_id)) THEN
-        RAISE EXCEPTION 'payment of run % to % (%, offset %) does not match journal entry %', NEW.run_id,
-            NEW.recipient, NEW.amount_fen, NEW.offset_fen, NEW.entry_id USING ERRCODE = 'integrity_constraint_violation';
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE CONSTRAINT TRIGGER disbursement_payments_match AFTER INSERT ON disbursement_payments
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION disbursement_payments_match();
 
 REVOKE ALL ON assessment_targets, assessment_readings, clawbacks, recoveries FROM PUBLIC;
 GRANT SELECT, INSERT ON assessment_targets, assessment_readings, clawbacks, recoveries TO ecofund_app;

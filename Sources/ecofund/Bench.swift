@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import EcoFundAudit
 import EcoFundCore
 import EcoFundExport
@@ -8,7 +9,8 @@ import Foundation
 /// Micro-benchmarks of pure code, run by `Scripts/bench.sh` on a release build. Not a test: it measures.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure pure computations (used by Scripts/bench.sh).", subcommands: [Allocate.self, ExportSQL.self])
+        abstract: "Measure pure computations (used by Scripts/bench.sh).",
+        subcommands: [Allocate.self, ExportSQL.self, SealRound.self])
 
     struct Allocate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -96,6 +98,44 @@ struct Bench: AsyncParsableCommand {
         func run() {
             let files = ExportFormat.files.filter(\.isCSV).map { (table: AuditExporter.table($0), name: $0.name) }
             print(ExportBaseline.psqlScript(directory: directory, files: files))
+        }
+    }
+
+    /// Idle sealer rounds against `DATABASE_URL` (nothing new to seal): what a quiet server's sealer costs the
+    /// database twice a second, whatever came before. Run with no other sealer about, or its rounds are refused.
+    struct SealRound: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seal-round", abstract: "Time idle sealer rounds; print the median (ECOFUND_SIGNING_KEY).")
+
+        @Option(help: "Timed rounds (after one that seals whatever is pending).")
+        var rounds = 21
+
+        func run() async throws {
+            let environment = Environment()
+            guard let path = environment.values["ECOFUND_SIGNING_KEY"] else {
+                throw ValidationError("ECOFUND_SIGNING_KEY must name the checkpoint-signing key")
+            }
+            let keyBytes = try SigningKeyFile.load(path)
+            let rounds = self.rounds
+            let timings = try await Database.withPool(
+                try environment.databaseURL(), connectionsMax: 1, logger: environment.logger()
+            ) { database in
+                let sealer = Sealer(
+                    database: database, key: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
+                return try await database.client.withConnection { connection in
+                    let clock = ContinuousClock()
+                    var timings: [Duration] = []
+                    while try await sealer.sealRound(on: connection) > 0 {}
+                    for _ in 0..<rounds {
+                        let started = clock.now
+                        let sealed = try await sealer.sealRound(on: connection)
+                        timings.append(clock.now - started)
+                        precondition(sealed == 0, "a round sealed \(sealed) events: the database is not idle")
+                    }
+                    return timings
+                }
+            }
+            print("seal-round idle rounds=\(rounds) \(Allocate.summary(timings))")
         }
     }
 }

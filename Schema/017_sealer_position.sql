@@ -1,4 +1,4 @@
--- 016: the sealer resumes from the last event it sealed, by (transaction, event), instead of re-reading the whole
+-- 017: the sealer resumes from the last event it sealed, by (transaction, event), instead of re-reading the whole
 -- transaction its watermark rests on.
 --
 -- A round used to select the events of transactions at or above the watermark that were not yet in the log, with an
