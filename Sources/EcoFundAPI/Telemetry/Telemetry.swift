@@ -53,6 +53,7 @@ public final class Telemetry: Sendable {
             .set(Int64(database.usage.inUse.load(ordering: .relaxed)))
         gauge("ecofund_db_pool_waiting", "Requests waiting for a pooled connection now.")
             .set(Int64(database.usage.waiting.load(ordering: .relaxed)))
+        renderCommitQueue()
         let figures = try? await StoreFigures.read(database)
         gauge("ecofund_db_up", "1 when the database answered this scrape, else 0.").set(Int64(figures == nil ? 0 : 1))
         if let figures {
@@ -68,6 +69,32 @@ public final class Telemetry: Sendable {
             }
         }
         return registry.emitToBuffer()
+    }
+
+    /// The commit queue of this server: writes waiting now, and since start the batches committed, by how many
+    /// writes each committed, and writes refused because the queue was full.
+    private func renderCommitQueue() {
+        let counts = database.commits.figures.now
+        gauge("ecofund_commit_queue_length", "Writes waiting for this server's commit queue now.")
+            .set(Int64(database.commits.length))
+        gauge("ecofund_commit_batches", "Batches this server has committed since it started.").set(
+            Int64(counts.batches))
+        gauge("ecofund_commit_writes", "Writes this server's batches have committed since it started.")
+            .set(Int64(counts.writes))
+        gauge("ecofund_commit_batch_writes_max", "The most writes one batch of this server has committed.")
+            .set(Int64(counts.largest))
+        gauge("ecofund_commit_refused", "Writes refused at once (503) because the commit queue was full.")
+            .set(Int64(counts.refused))
+        gauge("ecofund_commit_retried", "Writes rolled back after a deadlock or lock timeout and queued again.")
+            .set(Int64(counts.retried))
+        var lower = 1
+        for (bound, count) in zip(CommitFigures.bucketBounds, counts.bySize) {
+            registry.makeGauge(
+                descriptor: Self.metric("ecofund_commit_batches_by_writes", "Batches committed, by writes committed."),
+                labels: [("writes", bound == Int.max ? "\(lower)+" : lower == bound ? "\(bound)" : "\(lower)-\(bound)")]
+            ).set(Int64(count))
+            lower = bound == Int.max ? bound : bound + 1
+        }
     }
 
     private func gauge(_ name: String, _ help: String) -> Gauge {

@@ -231,7 +231,8 @@ extension AuditRepository {
         return Set(byEntry.values.joined()).sorted { $0.event.id < $1.event.id }
     }
 
-    /// Per journal entry, the events its transaction wrote (one transaction may write several entries), by event id.
+    /// Per journal entry, the events its transaction wrote (one transaction may write several entries), by event id;
+    /// in a batch of the commit queue, those of the entry's own write.
     static func eventsByEntry(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws
         -> [Int64: [RecordedEvent]]
     {
@@ -240,7 +241,7 @@ extension AuditRepository {
             """
             SELECT j.id, e.id, e.type, e.actor, utc_text(e.at), e.payload::text, l.leaf_index
               FROM journal_entries j
-              JOIN audit_events e ON e.tx_id = j.tx_id
+              JOIN audit_events e ON e.tx_id = j.tx_id AND e.item = j.item
               LEFT JOIN audit_log l ON l.event_id = e.id
              WHERE j.id = ANY(\(ids)::bigint[])
              ORDER BY j.id, e.id

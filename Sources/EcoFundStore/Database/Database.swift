@@ -27,10 +27,13 @@ public struct Database: Sendable {
     /// Requests waiting for a connection and connections in use, for `/metrics`.
     public let usage = PoolUsage()
     let watchdog = LeaseWatchdog()
+    /// This server's group commit of single-entry writes (``batched(moving:request:_:)``).
+    public let commits: CommitQueue
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, commitLimits: CommitQueue.Limits = .standard) {
         self.client = client
         self.logger = logger
+        self.commits = CommitQueue(limits: commitLimits)
     }
 
     /// Runs `body` in one transaction (READ COMMITTED: row locks guard balances), committing if it returns.
@@ -106,7 +109,7 @@ public struct Database: Sendable {
     /// The work races a second task that waits for the lease's deadline. That task sleeps on a continuation which
     /// one shared watchdog resumes, not on a timer of its own: a cancelled `Task.sleep` keeps its memory until its
     /// deadline passes, which at thousands of requests a second held hundreds of megabytes.
-    private func withLeasedConnection<Result: Sendable>(
+    func withLeasedConnection<Result: Sendable>(
         _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let lease = Lease(deadline: .now + .seconds(Self.leaseTimeoutSeconds))
@@ -145,20 +148,26 @@ public struct Database: Sendable {
             return try await work()
         } catch let error as PSQLError {
             if error.isRetryable { throw error }
-            if error.isConnectionLoss {
-                logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
-                throw StoreError(.unavailable, "the database is unavailable; try again shortly")
-            }
-            if error.sqlState == "57014" {
-                // statement_timeout: the database was too busy to finish in time. The transaction was rolled back.
-                logger.warning("statement timed out", metadata: ["error": "\(String(reflecting: error))"])
-                throw StoreError(.unavailable, "the database was too busy to finish this in time; try again shortly")
-            }
-            if error.sqlState == "23514", error.constraintName == "balance_not_negative" {
-                throw StoreError(.fundInsufficient, "the fund does not hold enough for this")
-            }
-            throw error
+            throw meaning(of: error)
         }
+    }
+
+    /// What a database error means to a caller: ``StoreError`` `.unavailable` for a lost connection or a statement
+    /// that timed out (the transaction was rolled back), `.fundInsufficient` for a balance that would go below
+    /// zero; otherwise the error itself.
+    func meaning(of error: PSQLError) -> any Error {
+        if error.isConnectionLoss {
+            logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            return StoreError(.unavailable, "the database is unavailable; try again shortly")
+        }
+        if error.sqlState == "57014" {
+            logger.warning("statement timed out", metadata: ["error": "\(String(reflecting: error))"])
+            return StoreError(.unavailable, "the database was too busy to finish this in time; try again shortly")
+        }
+        if error.sqlState == "23514", error.constraintName == "balance_not_negative" {
+            return StoreError(.fundInsufficient, "the fund does not hold enough for this")
+        }
+        return error
     }
 }
 

@@ -45,9 +45,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         DatabaseURL(copying: self, database: database, username: username, password: password)
     }
 
-    private init(copying other: DatabaseURL, database: String, username: String, password: String?) {
+    /// The same database on another port (a proxy in front of it, in the fault tests).
+    public func with(port: Int) -> DatabaseURL {
+        DatabaseURL(copying: self, database: database, username: username, password: password, port: port)
+    }
+
+    private init(copying other: DatabaseURL, database: String, username: String, password: String?, port: Int? = nil) {
         self.host = other.host
-        self.port = other.port
+        self.port = port ?? other.port
         self.username = username
         self.password = password
         self.database = database

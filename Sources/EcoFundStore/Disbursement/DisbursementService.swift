@@ -247,7 +247,8 @@ public struct DisbursementService: Sendable {
         var fields = ["recipient": recipient, "bankReference": bankReference, "valueDate": valueDate.description]
         if let offset { fields["offset"] = offset.decimalString }
         let request = fields
-        return try await database.transaction { connection in
+        let moves = [AccountCode.fundCash, .payable(recipient)] + (offset == nil ? [] : [.receivable(recipient)])
+        return try await database.batched(moving: moves, request: request) { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "confirmPayment:\(id)", request: request, principal: principal,
                 on: connection, logger: logger

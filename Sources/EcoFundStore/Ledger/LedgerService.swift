@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Contributions, reversals and balances: each write is one transaction with its journal entry, its audit event
-/// and its idempotency record, or nothing at all.
+/// Contributions, reversals and balances: each write is one item of the commit queue (``Database/batched``) with its
+/// journal entry, its audit event and its idempotency record, or nothing at all.
 public struct LedgerService: Sendable {
     let database: Database
     /// Today in the fund's calendar: the value date of a reversal that names none.
@@ -25,7 +25,8 @@ public struct LedgerService: Sendable {
     ) async throws -> Keyed<Contribution> {
         try principal.authorize(.recordContributions)
         try principal.requireActsFor(request.contributor, to: "record a contribution", at: "/contributor")
-        return try await database.transaction { connection in
+        let moves = [AccountCode.fundCash, .contributions(request.contributor)]
+        return try await database.batched(moving: moves, request: request) { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "recordContribution", request: request, principal: principal,
                 on: connection, logger: logger
@@ -70,7 +71,12 @@ public struct LedgerService: Sendable {
     ) async throws -> Keyed<Contribution> {
         try principal.authorize(.reverseContributions)
         let today = self.today()
-        return try await database.transaction { connection in
+        // Who paid it in names the rows the reversal moves; it never changes, so it is read before the batch.
+        let contributor = try await database.read { connection in
+            try await ContributionRepository.find(id: id, on: connection, logger: logger)?.contributor
+        }
+        let moves = [AccountCode.fundCash] + (contributor.map { [AccountCode.contributions($0)] } ?? [])
+        return try await database.batched(moving: moves, request: request) { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "reverseContribution:\(id)", request: request, principal: principal,
                 on: connection, logger: logger

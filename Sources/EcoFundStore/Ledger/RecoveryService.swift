@@ -18,7 +18,8 @@ public struct RecoveryService: Sendable {
         async throws -> Keyed<Recovery>
     {
         try principal.authorize(.recordRecoveries)
-        return try await database.transaction { connection in
+        let moves = [AccountCode.fundCash, .receivable(request.recipient)]
+        return try await database.batched(moving: moves, request: request) { connection in
             try await Idempotency.run(
                 key: idempotencyKey, operation: "recordRecovery", request: request, principal: principal,
                 on: connection, logger: logger

@@ -1,0 +1,230 @@
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// Group commit (DESIGN.md "Writing under load"): this server's single-entry writes, many to a transaction.
+///
+/// A write waits here with the balance rows it moves. A flusher, started by the first write and running while any
+/// wait, takes what is waiting (up to ``Limits``), and ``Database`` commits it as one batch: one transaction, the
+/// rows locked in account-code order, each write in a savepoint of its own with its checks run at its end, one
+/// `COMMIT`. Only after that is any write of the batch answered. A batch starts as soon as the flusher is free; no
+/// timer, so a lone write waits for nothing.
+public final class CommitQueue: Sendable {
+    public struct Limits: Sendable {
+        /// Writes in one transaction.
+        public var itemsPerBatch: Int
+        /// Bytes of request bodies in one transaction (a batch always takes its first write, whatever its size).
+        public var bytesPerBatch: Int
+        /// Writes waiting for the flusher; one more is refused at once with 503, so the queue cannot grow unbounded.
+        public var queueLengthMax: Int
+
+        public init(itemsPerBatch: Int, bytesPerBatch: Int, queueLengthMax: Int) {
+            self.itemsPerBatch = itemsPerBatch
+            self.bytesPerBatch = bytesPerBatch
+            self.queueLengthMax = queueLengthMax
+        }
+
+        /// 256 writes or 1 MiB a batch, 4,096 writes waiting.
+        public static let standard = Limits(itemsPerBatch: 256, bytesPerBatch: 1 << 20, queueLengthMax: 4_096)
+    }
+
+    public let limits: Limits
+    /// Batches and writes committed, for `/metrics` and the benchmark.
+    public let figures = CommitFigures()
+    private struct State: Sendable {
+        var waiting: [any QueuedWrite] = []
+        var flushing = false
+    }
+    private let state = Mutex(State())
+
+    public init(limits: Limits = .standard) { self.limits = limits }
+
+    /// Writes waiting for the flusher now.
+    public var length: Int { state.withLock { $0.waiting.count } }
+
+    /// Queues `work` and returns its result once the batch holding it has committed.
+    ///
+    /// - Throws: what `work` threw (its savepoint rolled back, the rest of the batch committed); ``StoreError``
+    ///   `.unavailable` when the queue is full or the batch's `COMMIT` failed (send the write again with the same
+    ///   `Idempotency-Key`).
+    func submit<Value: Sendable>(
+        moving accounts: [String], bytes: Int, on database: Database,
+        _ work: @Sendable @escaping (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let write = PendingWrite(accounts: accounts, bytes: bytes, work: work, continuation: continuation)
+            let start: Bool? = state.withLock { state in
+                guard state.waiting.count < limits.queueLengthMax else { return nil }
+                state.waiting.append(write)
+                defer { state.flushing = true }
+                return !state.flushing
+            }
+            guard let start else {
+                figures.recordRefusal()
+                write.fail(
+                    StoreError(
+                        .unavailable,
+                        "\(limits.queueLengthMax) writes are already waiting on this server; nothing was done, try again shortly"
+                    ))
+                return
+            }
+            if start { Task { await self.flush(on: database) } }
+        }
+    }
+
+    private func flush(on database: Database) async {
+        while let batch = nextBatch() {
+            let outcomes = await database.commitBatch(batch)
+            figures.record(batchOf: outcomes.filter { $0 == .done }.count)
+            var again: [any QueuedWrite] = []
+            for (write, outcome) in zip(batch, outcomes) {
+                switch outcome {
+                case .done: write.succeed()
+                case .failed(let error): write.fail(error)
+                case .again where write.attempted() <= Database.transactionAttemptsMax:
+                    figures.recordRetry()
+                    again.append(write)
+                case .again:
+                    write.fail(
+                        StoreError(.unavailable, "the database was too busy to finish this in time; try again shortly"))
+                }
+            }
+            if !again.isEmpty { state.withLock { $0.waiting.insert(contentsOf: again, at: 0) } }
+        }
+    }
+
+    /// The writes of the next batch, oldest first; nil (and the flusher stops) when none wait.
+    private func nextBatch() -> [any QueuedWrite]? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.flushing = false
+                return nil
+            }
+            var count = 0
+            var bytes = 0
+            for write in state.waiting {
+                guard count < limits.itemsPerBatch, count == 0 || bytes + write.bytes <= limits.bytesPerBatch else {
+                    break
+                }
+                count += 1
+                bytes += write.bytes
+            }
+            defer { state.waiting.removeFirst(count) }
+            return Array(state.waiting.prefix(count))
+        }
+    }
+}
+
+/// What became of one write of a batch, known only once the batch has committed (or failed).
+enum WriteOutcome: Equatable {
+    case done
+    /// Its own error: its savepoint was rolled back and the rest of the batch went on.
+    case failed(any Error)
+    /// It met a deadlock or a lock timeout of its own: rolled back, and queued again for the next batch.
+    case again
+
+    static func == (lhs: WriteOutcome, rhs: WriteOutcome) -> Bool {
+        switch (lhs, rhs) {
+        case (.done, .done), (.again, .again), (.failed, .failed): return true
+        default: return false
+        }
+    }
+}
+
+/// A write waiting in the queue, whatever its result's type.
+protocol QueuedWrite: Sendable {
+    /// The balance rows it moves, locked for its batch in account-code order.
+    var accounts: [String] { get }
+    var bytes: Int { get }
+    /// Does the write on the batch's connection and keeps its result for ``succeed()``.
+    func run(on connection: PostgresConnection) async throws
+    /// Counts one more attempt and returns how many there have been.
+    func attempted() -> Int
+    func succeed()
+    func fail(_ error: any Error)
+}
+
+final class PendingWrite<Value: Sendable>: QueuedWrite {
+    let accounts: [String]
+    let bytes: Int
+    private let work: @Sendable (PostgresConnection) async throws -> Value
+    private struct State {
+        var value: Value?
+        var attempts = 1
+        var continuation: CheckedContinuation<Value, any Error>?
+    }
+    private let state: Mutex<State>
+
+    init(
+        accounts: [String], bytes: Int, work: @Sendable @escaping (PostgresConnection) async throws -> Value,
+        continuation: CheckedContinuation<Value, any Error>
+    ) {
+        self.accounts = accounts
+        self.bytes = bytes
+        self.work = work
+        self.state = Mutex(State(continuation: continuation))
+    }
+
+    func run(on connection: PostgresConnection) async throws {
+        let value = try await work(connection)
+        state.withLock { $0.value = value }
+    }
+
+    func attempted() -> Int {
+        state.withLock { state in
+            state.attempts += 1
+            return state.attempts
+        }
+    }
+
+    func succeed() {
+        let (continuation, value) = state.withLock { state in
+            defer { state.continuation = nil }
+            return (state.continuation, state.value)
+        }
+        guard let value else { preconditionFailure("a write answered as done kept no result") }
+        continuation?.resume(returning: value)
+    }
+
+    func fail(_ error: any Error) {
+        let continuation = state.withLock { state in
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(throwing: error)
+    }
+}
+
+/// Counters of the commit queue: batches committed, by how many writes they committed, and writes refused.
+public final class CommitFigures: Sendable {
+    /// Upper bounds of the batch-size buckets: 1, 2–8, 9–32, 33–128, 129 and more.
+    public static let bucketBounds = [1, 8, 32, 128, Int.max]
+
+    public struct Counts: Sendable {
+        public var batches = 0
+        public var writes = 0
+        public var largest = 0
+        /// Writes refused because the queue was full.
+        public var refused = 0
+        /// Writes rolled back after a deadlock or a lock timeout of their own and queued again.
+        public var retried = 0
+        /// Batches by size, one count per bucket of ``CommitFigures/bucketBounds``.
+        public var bySize = CommitFigures.bucketBounds.map { _ in 0 }
+    }
+    private let counts = Mutex(Counts())
+
+    public var now: Counts { counts.withLock { $0 } }
+
+    func record(batchOf size: Int) {
+        guard size > 0 else { return }
+        counts.withLock { counts in
+            counts.batches += 1
+            counts.writes += size
+            counts.largest = max(counts.largest, size)
+            if let bucket = Self.bucketBounds.firstIndex(where: { size <= $0 }) { counts.bySize[bucket] += 1 }
+        }
+    }
+
+    func recordRefusal() { counts.withLock { $0.refused += 1 } }
+    func recordRetry() { counts.withLock { $0.retried += 1 } }
+}

@@ -1,0 +1,125 @@
+import EcoFundCore
+import Logging
+import PostgresNIO
+
+extension Database {
+    /// Runs `body` as one write of this server's commit queue (DESIGN.md "Writing under load"): in a transaction
+    /// shared with the writes waiting beside it, in a savepoint of its own, answered once that transaction has
+    /// committed. For contributions, reversals, payments and recoveries; everything else keeps ``transaction(_:)``.
+    ///
+    /// - Parameters:
+    ///   - accounts: the balance rows `body` moves, locked for the batch in account-code order before any write of
+    ///     it runs, so that batches of several servers cannot deadlock.
+    ///   - request: the write's request, whose encoded size counts against the batch's byte limit.
+    /// - Throws: what `body` threw, after its savepoint was rolled back; ``StoreError`` `.unavailable` when the queue
+    ///   is full, or the batch could not commit (send it again with the same `Idempotency-Key`: exactly one effect).
+    public func batched<Value: Sendable>(
+        moving accounts: [AccountCode], request: some Encodable,
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        let bytes = (try? JSONCoding.encoder.encode(request).count) ?? 0
+        return try await commits.submit(moving: accounts.map(\.description), bytes: bytes, on: self, body)
+    }
+
+    /// Commits one batch and returns each write's outcome, in order. A batch that could not start (its locks timed
+    /// out, a deadlock) is tried again whole, since nothing of it was kept; one whose connection or `COMMIT` failed
+    /// answers every write 503, since whether it committed is unknown.
+    func commitBatch(_ writes: [any QueuedWrite]) async -> [WriteOutcome] {
+        var attempt = 1
+        while true {
+            do {
+                return try await withLeasedConnection { connection in
+                    try await commitAttempt(writes, on: connection)
+                }
+            } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {
+                attempt += 1
+                logger.debug(
+                    "retrying batch", metadata: ["attempt": "\(attempt)", "sqlState": "\(error.sqlState ?? "")"])
+                try? await Task.sleep(for: .milliseconds(5 * attempt))
+            } catch let error as StoreError {
+                // No connection within the lease: nothing of the batch was done.
+                return writes.map { _ in .failed(error) }
+            } catch {
+                logger.warning(
+                    "batch not committed",
+                    metadata: ["writes": "\(writes.count)", "error": "\(String(reflecting: error))"])
+                let unknown = StoreError(
+                    .unavailable,
+                    "the database did not confirm this write; send it again with the same Idempotency-Key (it takes effect once)"
+                )
+                return writes.map { _ in .failed(unknown) }
+            }
+        }
+    }
+
+    private func commitAttempt(_ writes: [any QueuedWrite], on connection: PostgresConnection) async throws
+        -> [WriteOutcome]
+    {
+        let accounts = Set(writes.flatMap(\.accounts)).sorted()
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.run("SELECT batch_lock(\(accounts)::text[])", logger: logger)
+            if writes.count == 1, let write = writes.first { return try await commitAlone(write, on: connection) }
+            var outcomes: [WriteOutcome] = []
+            for write in writes { outcomes.append(try await runInSavepoint(write, on: connection)) }
+            try await connection.query("COMMIT", logger: logger)
+            return outcomes
+        } catch {
+            // On a connection that is gone there is nothing to roll back, and a query sent to it could wait for an
+            // answer that never comes (seen when the COMMIT's answer was cut). A failed ROLLBACK leaves a broken
+            // connection, which the pool discards.
+            if let lost = error as? PSQLError, lost.isConnectionLoss { throw error }
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// One write alone: its transaction is its own, so no savepoint, and its deferred checks run at `COMMIT`. A
+    /// check that refuses it there is its own error; a `COMMIT` that is lost is the batch's.
+    private func commitAlone(_ write: any QueuedWrite, on connection: PostgresConnection) async throws
+        -> [WriteOutcome]
+    {
+        do {
+            try await write.run(on: connection)
+        } catch {
+            let outcome = try outcome(of: error)
+            try await connection.query("ROLLBACK", logger: logger)
+            return [outcome]
+        }
+        do {
+            try await connection.query("COMMIT", logger: logger)
+            return [.done]
+        } catch let error as PSQLError where error.code == .server && !error.isRetryable {
+            // The server answered the COMMIT with a refusal: it rolled back, and the reason is the write's own.
+            return [try outcome(of: error)]
+        }
+    }
+
+    /// One write of several: in a savepoint, its deferred checks run at its end (`batch_item_end()`), so that what
+    /// it breaks is refused as its own and rolled back alone.
+    private func runInSavepoint(_ write: any QueuedWrite, on connection: PostgresConnection) async throws
+        -> WriteOutcome
+    {
+        try await connection.query("SAVEPOINT write", logger: logger)
+        do {
+            try await write.run(on: connection)
+            try await connection.run("SELECT batch_item_end()", logger: logger)
+            try await connection.query("RELEASE SAVEPOINT write", logger: logger)
+            return .done
+        } catch {
+            let outcome = try outcome(of: error)
+            try await connection.query("ROLLBACK TO SAVEPOINT write", logger: logger)
+            try await connection.query("RELEASE SAVEPOINT write", logger: logger)
+            return outcome
+        }
+    }
+
+    /// What an error thrown by one write means for it; rethrows an error that ends the whole batch (the connection
+    /// is gone, so nothing of the batch can be known to commit).
+    private func outcome(of error: any Error) throws -> WriteOutcome {
+        guard let error = error as? PSQLError else { return .failed(error) }
+        if error.isConnectionLoss { throw error }
+        if error.isRetryable { return .again }
+        return .failed(meaning(of: error))
+    }
+}
