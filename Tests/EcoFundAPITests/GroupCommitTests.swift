@@ -1,0 +1,115 @@
+import EcoFundCore
+import EcoFundStore
+import EcoFundTesting
+import Foundation
+import HTTPTypes
+import PostgresNIO
+import Testing
+
+/// The commit queue seen from a client (DESIGN.md "Writing under load"): writes of one batch are answered each with
+/// its own result, and one that fails takes nothing of the others with it.
+@Suite struct GroupCommitTests {
+    /// Writes waiting in the server's commit queue now, from `/metrics`.
+    static func queueLength(_ api: APIHarness) async throws -> Int {
+        let text = String(
+            decoding: try await api.call(.get, "/metrics", token: nil, port: api.metricsPort).body, as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("ecofund_commit_queue_length ") }
+        return Int(Double(line?.split(separator: " ").last ?? "") ?? -1)
+    }
+
+    /// One batch, in this order: a payment that takes 551.05 of the fund's 1,000.00; the reversal of the 1,000.00
+    /// contribution, now more than the fund holds; a contribution from a city that is no contributor; a keyed
+    /// contribution, the same again (replayed), the same key with another body; and a good contribution. Each is
+    /// answered alone, and exactly the good ones are written — one transaction, each with its own audit event.
+    @Test func oneWriteOfABatchFailsAloneAndTheRestCommit() async throws {
+        try await APIHarness.with { api in
+            #expect(
+                try await api.call(
+                    .post, "/v1/allocation-rules", token: api.tokens.admin, json: DisbursementTests.rule()
+                )
+                .status == 201)
+            let funded = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "fund",
+                json: APIHarness.contribution(amount: "1000.00", reference: "FUND"))
+            let fund = try #require(funded.string("id"))
+            let run = try await DisbursementTests.propose(api, key: "run")
+            for action in ["approve", "post"] {
+                #expect(
+                    try await api.call(.post, "/v1/disbursement-runs/\(run)/\(action)", token: api.tokens.approver)
+                        .status == 200)
+            }
+            let beijing = api.tokens.financeBeijing
+            let writes: [@Sendable () async throws -> APIHarness.Reply] = [
+                {
+                    try await api.call(
+                        .post, "/v1/disbursement-runs/\(run)/payments", token: api.tokens.approver, key: "pay",
+                        json: #"{"recipient":"zhangjiakou","bankReference":"PBOC-7"}"#)
+                },
+                {
+                    try await api.call(
+                        .post, "/v1/contributions/\(fund)/reversal", token: beijing, key: "overdraw",
+                        json: #"{"reason":"entered twice"}"#)
+                },
+                {
+                    try await api.call(
+                        .post, "/v1/contributions", token: api.tokens.admin, key: "unknown",
+                        json: APIHarness.contribution("chengde", amount: "5.00", reference: "NOT-A-CONTRIBUTOR"))
+                },
+                {
+                    try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: "dup",
+                        json: APIHarness.contribution(amount: "10.00", reference: "DUP"))
+                },
+                {
+                    try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: "dup",
+                        json: APIHarness.contribution(amount: "10.00", reference: "DUP"))
+                },
+                {
+                    try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: "dup",
+                        json: APIHarness.contribution(amount: "20.00", reference: "DUP"))
+                },
+                {
+                    try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: "good",
+                        json: APIHarness.contribution(amount: "30.00", reference: "GOOD"))
+                },
+            ]
+            let replies = try await api.database.withOwner { (owner: Database) async throws in
+                try await QueueDriver.inOneBatch(
+                    owner: owner, count: writes.count, queueLength: { try await Self.queueLength(api) },
+                    blocker: {
+                        _ = try await api.call(
+                            .post, "/v1/contributions", token: beijing, key: "blocker",
+                            json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
+                    }
+                ) { index in try await writes[index]() }
+            }.map { try $0.get() }
+            #expect(replies.map(\.status) == [200, 409, 422, 201, 201, 422, 201])
+            #expect(replies[1].string("type")?.hasSuffix("/fund-insufficient") == true)
+            #expect(replies[2].problemPointer == "/contributor")
+            #expect(replies[3].string("id") == replies[4].string("id"))
+            #expect(replies[5].string("type")?.hasSuffix("/idempotency-key-reused") == true)
+
+            // Written: the payment and the two contributions, in one transaction, each entry with its own event.
+            #expect(try await api.count("contribution_reversals") == 0)
+            #expect(try await api.count("contributions WHERE reference IN ('DUP', 'GOOD')") == 2)
+            #expect(try await api.count("contributions WHERE reference = 'NOT-A-CONTRIBUTOR'") == 0)
+            let written =
+                "j.kind = 'payment' OR j.id IN (SELECT entry_id FROM contributions WHERE reference IN ('DUP', 'GOOD'))"
+            #expect(try await api.count("journal_entries j WHERE \(written)") == 3)
+            #expect(try await api.count("(SELECT DISTINCT tx_id FROM journal_entries j WHERE \(written)) batch") == 1)
+            let withoutItsOwnEvent = """
+                journal_entries j WHERE (\(written))
+                   AND (SELECT count(*) FROM audit_events e
+                         WHERE e.tx_id = j.tx_id AND e.item = j.item AND (e.payload->>'entryID')::bigint = j.id) <> 1
+                """
+            #expect(try await api.count(withoutItsOwnEvent) == 0)
+            // fund:cash: 1,000.00 − 551.05 + 1.00 (the blocker) + 10.00 + 30.00.
+            #expect(try await api.balanceFen("fund:cash") == 48_995)
+            let trial = try await api.call(.get, "/v1/reports/trial-balance", token: api.tokens.auditor)
+            #expect(trial.json["balanced"] as? Bool == true)
+        }
+    }
+}

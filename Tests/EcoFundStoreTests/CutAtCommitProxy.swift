@@ -1,0 +1,48 @@
+import EcoFundStore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `Scripts/drills/cut_at_commit.py` running in front of the test's PostgreSQL: it passes a batch's COMMIT on and
+/// drops the answer, `cuts` times.
+final class CutAtCommitProxy: @unchecked Sendable {
+    let port: Int
+    private let process = Process()
+
+    init(upstream: DatabaseURL, cuts: Int) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            root.appendingPathComponent("Scripts/drills/cut_at_commit.py").path, upstream.host, "\(upstream.port)",
+            "\(cuts)",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            process.terminate()
+            throw CancellationError()
+        }
+        self.port = port
+    }
+
+    /// Ends the proxy with SIGKILL: a child of this process may start with SIGTERM blocked (the mask of the thread
+    /// that spawned it), and a proxy left running holds the test run's output open, so that the run never ends.
+    func stop() {
+        #if canImport(Glibc)
+            _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        #endif
+        process.waitUntilExit()
+    }
+}
