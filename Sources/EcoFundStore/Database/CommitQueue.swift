@@ -68,7 +68,7 @@ public final class CommitQueue: Sendable {
                     ))
                 return
             }
-            if start { Task { await self.flush(on: database) } }
+            if start { Task(executorPreference: FlusherExecutor.shared) { await self.flush(on: database) } }
         }
     }
 
