@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The crash drill (issue "Reliability and security drills"): under a steady write load, kill -9 the server 10 times
-# at random moments and restart it, then stop PostgreSQL immediately 3 times and bring it back. Afterwards every
+# The crash drill (issue "Reliability and security drills"): under a steady write load of 24 clients (so that the
+# server's commit queue always has batches of several writes in flight), kill -9 the server 10 times at random
+# moments and restart it, then stop PostgreSQL immediately 3 times and bring it back. Afterwards every
 # acknowledged contribution must be in the ledger exactly once, no entry half-written, every balance equal to its
 # lines, the trial balance balanced, every committed event sealed; while the database was down the server must have
 # answered 503 (never 500, never hanging), and it must have recovered by itself. Exits 1 on any failure.
@@ -25,8 +26,8 @@ ready_within() {
 }
 
 drill_serve
-say "write load: 6 clients, every acknowledged contribution logged"
-python3 "$ROOT/Scripts/drills/load.py" "$server_port" "$token" "$work/acks.txt" "$work/load.json" --threads 6 \
+say "write load: 24 clients, every acknowledged contribution logged"
+python3 "$ROOT/Scripts/drills/load.py" "$server_port" "$token" "$work/acks.txt" "$work/load.json" --threads 24 \
     --seconds 900 &
 load_pid=$!
 drill_pids+=("$load_pid")
@@ -34,9 +35,10 @@ sleep 3
 
 for round in $(seq 1 10); do
     sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 3.0), 2))')"
+    batches=$(drill_batches)
     kill -9 "$server_pid"
     wait "$server_pid" 2>/dev/null || true
-    say "kill -9 $round/10 after $(wc -l <"$work/acks.txt") acknowledged writes; restarting"
+    say "kill -9 $round/10 after $(wc -l <"$work/acks.txt") acknowledged writes (this server: $batches); restarting"
     drill_serve
 done
 

@@ -151,20 +151,23 @@ drill_books "$ha_port"
 LOG_LEVEL=notice drill_serve
 token=$("$binary" token create --role finance --jurisdiction beijing --subject drill-finance --days 1 2>/dev/null)
 
-say "write load: 6 clients, every acknowledged contribution logged"
-python3 "$ROOT/Scripts/drills/load.py" "$server_port" "$token" "$work/acks.txt" "$work/load.json" --threads 6 \
+# 24 clients: the server's commit queue always has batches of several writes in flight, so the kill takes some
+# of them at their COMMIT; their writes are answered 503 and retried by the load with the same key.
+say "write load: 24 clients, every acknowledged contribution logged"
+python3 "$ROOT/Scripts/drills/load.py" "$server_port" "$token" "$work/acks.txt" "$work/load.json" --threads 24 \
     --seconds 600 --timeline "$work/timeline.txt" &
 load_pid=$!
 drill_pids+=("$load_pid")
 sleep 10
 before=$(wc -l <"$work/acks.txt")
+batches_before=$(drill_batches)
 
 # Kill the primary's node: its Patroni first (so nothing restarts PostgreSQL), then the postmaster and its children.
 postmaster=$(head -n 1 "$work/$first_leader/data/postmaster.pid")
 children=$(ps -o pid= --ppid "$postmaster" | tr -d ' ' | tr '\n' ' ')
 killed_at=$(date +%s.%N)
 kill -9 "${patroni_pid[$first_leader]}" "$postmaster" $children 2>/dev/null || true
-say "killed $first_leader (Patroni ${patroni_pid[$first_leader]}, postmaster $postmaster) after $before acknowledged writes"
+say "killed $first_leader (Patroni ${patroni_pid[$first_leader]}, postmaster $postmaster) after $before acknowledged writes (server's queue: $batches_before)"
 
 new_leader=""
 for _ in $(seq 1 120); do
@@ -188,6 +191,7 @@ PY
 done
 [ -n "$recovered" ] || die "the server did not acknowledge writes again within 60 s of the promotion"
 sleep 10
+say "server's commit queue since it started: $(drill_batches)"
 kill -TERM "$load_pid"
 wait "$load_pid" || true
 say "load stopped; waiting for the sealer"

@@ -43,6 +43,7 @@ drill_books() {
     "$binary" seed-demo >/dev/null 2>&1
     "$binary" keygen --out "$work/signing.key" >/dev/null
     server_port=$(free_port)
+    metrics_port=$(free_port)
 }
 
 drill_end() {
@@ -55,13 +56,22 @@ drill_end() {
 # default), appending to $work/server.log, and waits until it answers.
 drill_serve() {
     ECOFUND_SIGNING_KEY="$work/signing.key" ECOFUND_PORT=$server_port LOG_LEVEL=${LOG_LEVEL:-warning} \
-        "$binary" serve >>"$work/server.log" 2>&1 &
+        ECOFUND_METRICS_PORT=${metrics_port:-} "$binary" serve >>"$work/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 300); do
         curl -sf "http://127.0.0.1:$server_port/healthz" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     die "the server did not start; see $work/server.log"
+}
+
+# drill_batches: what the running server's commit queue has committed since it started, from /metrics:
+# "N batches, W writes, largest L" (the batched path the drills' write loads go through).
+drill_batches() {
+    local text
+    text=$(curl -sf -m 2 "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null) || { echo "no metrics"; return 0; }
+    value() { printf '%s\n' "$text" | awk -v series="$1 " 'index($0, series) == 1 { printf "%d", $NF; exit }'; }
+    echo "$(value ecofund_commit_batches) batches, $(value ecofund_commit_writes) writes, largest $(value ecofund_commit_batch_writes_max)"
 }
 
 # drill_stop_server: stops the server and waits for it.
