@@ -27,6 +27,14 @@ def take_cut():
         return True
 
 
+def close(*sockets):
+    for sock in sockets:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def serve(client):
     upstream = socket.create_connection((host, port))
     state = {"batch": False, "cut": False}
@@ -43,11 +51,7 @@ def serve(client):
         except OSError:
             pass
         finally:
-            for sock in (client, upstream):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            close(client, upstream)
 
     threading.Thread(target=to_client, daemon=True).start()
     try:
@@ -68,12 +72,9 @@ def serve(client):
     except OSError:
         pass
     finally:
-        for sock in (client, upstream):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
+        close(client, upstream)
+        client.close()
+        upstream.close()
 
 
 listener = socket.socket()
