@@ -75,7 +75,7 @@ public final class CommitQueue: Sendable {
     private func flush(on database: Database) async {
         while let batch = nextBatch() {
             let outcomes = await database.commitBatch(batch)
-            figures.record(batchOf: outcomes.filter { $0 == .done }.count)
+            figures.record(batchOf: outcomes.filter(\.isDone).count)
             var again: [any QueuedWrite] = []
             for (write, outcome) in zip(batch, outcomes) {
                 switch outcome {
@@ -116,18 +116,16 @@ public final class CommitQueue: Sendable {
 }
 
 /// What became of one write of a batch, known only once the batch has committed (or failed).
-enum WriteOutcome: Equatable {
+enum WriteOutcome {
     case done
     /// Its own error: its savepoint was rolled back and the rest of the batch went on.
     case failed(any Error)
     /// It met a deadlock or a lock timeout of its own: rolled back, and queued again for the next batch.
     case again
 
-    static func == (lhs: WriteOutcome, rhs: WriteOutcome) -> Bool {
-        switch (lhs, rhs) {
-        case (.done, .done), (.again, .again), (.failed, .failed): return true
-        default: return false
-        }
+    var isDone: Bool {
+        if case .done = self { return true }
+        return false
     }
 }
 

@@ -65,11 +65,7 @@ extension Database {
             try await connection.query("COMMIT", logger: logger)
             return outcomes
         } catch {
-            // On a connection that is gone there is nothing to roll back, and a query sent to it could wait for an
-            // answer that never comes (seen when the COMMIT's answer was cut). A failed ROLLBACK leaves a broken
-            // connection, which the pool discards.
-            if let lost = error as? PSQLError, lost.isConnectionLoss { throw error }
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            await connection.rollBack(after: error, logger: logger)
             throw error
         }
     }

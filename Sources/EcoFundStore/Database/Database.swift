@@ -300,10 +300,17 @@ extension PostgresConnection {
             try await query("COMMIT", logger: logger)
             return result
         } catch {
-            // A failed ROLLBACK leaves a broken connection, which the pool discards.
-            _ = try? await query("ROLLBACK", logger: logger)
+            await rollBack(after: error, logger: logger)
             throw error
         }
+    }
+
+    /// Ends a transaction that `error` interrupted. Not on a connection that is gone: there is nothing to roll back,
+    /// and a query sent to it could wait for an answer that never comes (the commit queue's flusher hung so when a
+    /// COMMIT's answer was cut). A failed ROLLBACK leaves a broken connection, which the pool discards.
+    func rollBack(after error: any Error, logger: Logger) async {
+        if let lost = error as? PSQLError, lost.isConnectionLoss { return }
+        _ = try? await query("ROLLBACK", logger: logger)
     }
 
     /// Runs a statement that returns rows nobody needs (`SELECT pg_advisory_xact_lock(…)`) to its end.
