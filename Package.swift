@@ -34,9 +34,13 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // libqrencode, for the QR code a person scans to set up their second factor (drawn as SVG by the console).
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // GMP (Debian's libgmp-dev), to write exact fractions in lowest terms: its gcd is what lets a preview of a
+        // large rule write its derivations in well under a second.
+        .target(name: "CFraction", linkerSettings: [.linkedLibrary("gmp")]),
         .target(
             name: "EcoFundCore",
             dependencies: [
+                "CFraction",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),
             ],

@@ -13,7 +13,7 @@ as_root() {
 
 # Installs the Debian packages the scripts use, if any is missing. Idempotent and quiet when all are there.
 ensure_packages() {
-    local wanted=(postgresql postgresql-contrib libpq-dev zlib1g-dev pkg-config curl ca-certificates procps util-linux python3 libqrencode-dev jq "$@")
+    local wanted=(postgresql postgresql-contrib libpq-dev zlib1g-dev pkg-config curl ca-certificates procps util-linux python3 libqrencode-dev libgmp-dev jq "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

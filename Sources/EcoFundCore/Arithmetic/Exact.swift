@@ -9,19 +9,27 @@ public struct Exact: Hashable, Sendable, Codable, CustomStringConvertible {
     public let numerator: BigInt
     /// Above zero.
     public let denominator: BigInt
+    /// The value's text, when it was worked out as this was built (``writtenOnce()``).
+    private let text: String?
 
     public init(_ numerator: BigInt, _ denominator: BigInt = 1) {
         precondition(denominator > 0, "an exact value needs a positive denominator")
-        self.numerator = numerator
-        self.denominator = denominator
+        self.init(unchecked: numerator, denominator)
     }
 
     public init(_ value: Rational) { self.init(unchecked: value.numerator, value.denominator) }
 
     /// For callers whose denominator is positive by construction (the allocator's shared denominators).
-    init(unchecked numerator: BigInt, _ denominator: BigInt) {
+    init(unchecked numerator: BigInt, _ denominator: BigInt, text: String? = nil) {
         self.numerator = numerator
         self.denominator = denominator
+        self.text = text
+    }
+
+    /// The same value with its text worked out now: for a value that appears in many derivations (a factor's
+    /// weight and total), so that it is reduced and written once rather than once per recipient.
+    public func writtenOnce() -> Exact {
+        Exact(unchecked: numerator, denominator, text: text ?? description)
     }
 
     public static let zero = Exact(0)
@@ -29,7 +37,7 @@ public struct Exact: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The value in lowest terms.
     public var rational: Rational { Rational(numerator, denominator) }
 
-    public var description: String { rational.description }
+    public var description: String { text ?? FractionText.lowestTerms(numerator, over: denominator) }
 
     public static func == (lhs: Exact, rhs: Exact) -> Bool {
         lhs.numerator * rhs.denominator == rhs.numerator * lhs.denominator

@@ -40,7 +40,7 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
         else { return nil }
         let fraction = parts.count == 2 ? parts[1] : ""
         guard let digits = BigInt(String(whole) + String(fraction)) else { return nil }
-        self.init(negative ? -digits : digits, BigInt(10).power(fraction.count))
+        self.init(negative ? -digits : digits, BigInt.tenToThe(fraction.count))
     }
 
     /// The digits of a decimal string as an integer and the number of decimals: `"-12.50"` → (-1250, 2).
@@ -63,7 +63,7 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
                 guard count <= 18 else {
                     return Rational(decimal: text).map { value in
                         let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
-                        return (value.numerator * (BigInt(10).power(scale) / value.denominator), scale)
+                        return (value.numerator * (BigInt.tenToThe(scale) / value.denominator), scale)
                     }
                 }
                 digits = digits * 10 + Int64(byte - UInt8(ascii: "0"))
@@ -114,7 +114,7 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// result with exactly `scale` decimals: `72.345` → `"72.35"`, `-0.125` → `"-0.13"`.
     public func decimalString(scale: Int) -> String {
         precondition(scale >= 0 && scale <= Self.decimalDigitsMax, "scale out of range")
-        let factor = BigInt(10).power(scale)
+        let factor = BigInt.tenToThe(scale)
         let magnitude =
             Rational(numerator.magnitude == 0 ? 0 : BigInt(numerator.magnitude), denominator) * Rational(factor)
         let rounded = (magnitude + Rational(1, 2)).floor
@@ -135,9 +135,7 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// `"3/8"`, or `"5"` for an integer: exact, for derivations a person can check by hand.
-    public var description: String {
-        isInteger ? String(numerator) : "\(numerator)/\(denominator)"
-    }
+    public var description: String { FractionText.lowestTerms(numerator, over: denominator) }
 }
 
 extension Int64 {
@@ -151,6 +149,23 @@ extension Int64 {
 }
 
 extension BigInt {
+    /// 10^exponent; from a table for the exponents decimal text has (the allocator asks once per value).
+    static func tenToThe(_ exponent: Int) -> BigInt {
+        exponent < powersOfTen.count ? powersOfTen[exponent] : BigInt(10).power(exponent)
+    }
+
+    private static let powersOfTen = (0...(2 * Rational.decimalDigitsMax)).map { BigInt(10).power($0) }
+
+    /// `self > 0` without building a BigInt from the literal 0, which the generic conversion makes costly when it is
+    /// asked once per recipient.
+    var isPositive: Bool { sign == .plus && !isZero }
+
+    /// `self < 0`, likewise.
+    var isNegative: Bool { sign == .minus && !isZero }
+
+    /// self × 10^exponent, without a multiplication when the exponent is 0.
+    func timesTenToThe(_ exponent: Int) -> BigInt { exponent == 0 ? self : self * BigInt.tenToThe(exponent) }
+
     /// A big integer from a machine integer without BigInt's generic (and, across modules, unspecialized)
     /// conversion, which dominated the allocator's profile.
     init(small value: Int64) {
