@@ -49,26 +49,7 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     private static func writeString(_ value: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += Array("\\\"".utf8)
-            case "\\": output += Array("\\\\".utf8)
-            case "\u{08}": output += Array("\\b".utf8)
-            case "\u{0C}": output += Array("\\f".utf8)
-            case "\n": output += Array("\\n".utf8)
-            case "\r": output += Array("\\r".utf8)
-            case "\t": output += Array("\\t".utf8)
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-                } else {
-                    output += Array(String(scalar).utf8)
-                }
-            }
-        }
-        output.append(UInt8(ascii: "\""))
+        JSONText.appendString(value, to: &output)
     }
 }
 

@@ -10,7 +10,7 @@ enum RunRepository {
         by principal: Principal, on connection: PostgresConnection, logger: Logger
     ) async throws {
         let snapshotJSON = String(decoding: try JSONCoding.encoder.encode(snapshot), as: UTF8.self)
-        let allocationJSON = String(decoding: try JSONCoding.encoder.encode(allocation), as: UTF8.self)
+        let allocationJSON = allocation.jsonText
         try await connection.query(
             """
             INSERT INTO disbursement_runs (id, rule_code, rule_version, value_date, pool_fen, allocated_fen, snapshot,
@@ -25,9 +25,7 @@ enum RunRepository {
         let amounts = allocation.allocations.map(\.amount.fen)
         let withheld = allocation.allocations.map(\.withheld)
         let clawbacks = allocation.allocations.map { $0.clawback?.fen ?? 0 }
-        let derivations = try allocation.allocations.map {
-            String(decoding: try JSONCoding.encoder.encode($0.derivation), as: UTF8.self)
-        }
+        let derivations = allocation.allocations.map(\.derivation.jsonText)
         try await connection.query(
             """
             INSERT INTO disbursement_allocations (run_id, recipient, tranche, amount_fen, withheld, derivation,
