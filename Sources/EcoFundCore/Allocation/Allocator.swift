@@ -1,4 +1,5 @@
 import BigInt
+import Foundation
 
 /// The allocator: pure, deterministic, exact. DESIGN.md "Allocation rules" is its definition.
 ///
@@ -12,7 +13,6 @@ public enum Allocator {
         let poolFen = try poolFen(rule, inputs: inputs)
         var tranches: [Allocation.Tranche] = []
         var allocations: [Allocation.Recipient] = []
-        allocations.reserveCapacity(rule.tranches.reduce(0) { $0 + $1.recipients.count })
         var assignedFen: Int64 = 0
         for (index, tranche) in rule.tranches.enumerated() {
             let isLast = index == rule.tranches.count - 1
@@ -23,7 +23,7 @@ public enum Allocator {
                 tranche: tranche, at: index, amountFen: amountFen, rule: rule, inputs: inputs)
             tranches.append(
                 .init(name: tranche.name, amount: Money(fen: amountFen), retained: recipients.allSatisfy(\.withheld)))
-            allocations += recipients
+            if allocations.isEmpty { allocations = recipients } else { allocations += recipients }  // no copy of one
         }
         if rule.kind == .settlement { allocations = try settle(allocations, rule: rule, inputs: inputs) }
         let result = Allocation(pool: Money(fen: poolFen), tranches: tranches, allocations: allocations)
@@ -129,13 +129,17 @@ public enum Allocator {
             return weighted[position] * multiplier.numerator * (commonM / multiplier.denominator)
         }
         let adjustedTotal = adjusted.reduce(BigInt(0), +)
-        let placed = adjustedTotal > 0 ? amountFen : 0
+        let placed = adjustedTotal.isPositive ? amountFen : 0
         let shares = try cappedShares(
             adjusted: adjusted, total: adjustedTotal, cap: rule.maxShareOfTranche, tranche: tranche.name)
         let shareValues = recipients.indices.map { shares.value($0) }
         let adjustedDenominator = commonL * commonM
-        let hasTotal = adjustedTotal > 0
+        let hasTotal = adjustedTotal.isPositive
+        let placedBig = BigInt(small: placed)
         let amounts = largestRemainder(amountFen: placed, shares: shareValues)
+        // The same in every recipient's derivation: reduced and written once.
+        let weights = columns.map { Exact($0.weight).writtenOnce() }
+        let totals = columns.map { Exact(unchecked: $0.total, $0.denominator).writtenOnce() }
         return recipients.indices.map { position in
             let (multiplier, band, composite, reason) = (
                 multipliers[position].multiplier, multipliers[position].band, multipliers[position].composite,
@@ -144,20 +148,19 @@ public enum Allocator {
             let missed = multipliers[position].missed
             let share = hasTotal ? Exact(unchecked: adjusted[position], adjustedTotal) : .zero
             let derivation = Allocation.Derivation(
-                factors: columns.map { column in
-                    .init(
-                        key: column.key.rawValue, weight: Exact(column.weight),
-                        value: Exact(unchecked: column.numerators[position], column.denominator),
-                        total: Exact(unchecked: column.total, column.denominator),
+                factors: columns.indices.map { index in
+                    let column = columns[index]
+                    return .init(
+                        key: column.key.rawValue, weight: weights[index],
+                        value: Exact(unchecked: column.numerators[position], column.denominator), total: totals[index],
                         share: Exact(unchecked: column.numerators[position], column.total))
                 },
                 weightedShare: Exact(unchecked: weighted[position], commonL), composite: composite,
                 bandMinScore: band.map { Exact($0) }, multiplier: Exact(multiplier),
                 adjustedWeight: Exact(unchecked: adjusted[position], adjustedDenominator), share: share,
-                cappedShare: shares.value(position), capped: shares.fixed.contains(position),
+                cappedShare: shareValues[position], capped: shares.fixed.contains(position),
                 exactAmount: Exact(
-                    unchecked:
-                        BigInt(placed) * shares.value(position).numerator, shares.value(position).denominator),
+                    unchecked: placedBig * shareValues[position].numerator, shareValues[position].denominator),
                 floorFen: amounts[position].floor, remainderFen: amounts[position].remainder,
                 missedTargets: missed?.targets, bandMultiplier: missed.map { Exact($0.bandMultiplier) },
                 targetMultiplier: missed.map { Exact($0.targetMultiplier) })
@@ -190,14 +193,14 @@ public enum Allocator {
                     if let own = Rational.scaledDecimal(reference.envSpendingPerCapita), let highest = highestSpending {
                         let scale = max(own.scale, highest.scale)
                         value = (
-                            highest.digits * BigInt(10).power(scale - highest.scale)
-                                - own.digits * BigInt(10).power(scale - own.scale), scale
+                            highest.digits.timesTenToThe(scale - highest.scale)
+                                - own.digits.timesTenToThe(scale - own.scale), scale
                         )
                     }
                 case .greenScore:
                     value = inputs.scores[recipient].map { Rational.scaledDecimal($0) } ?? (0, 0)
                 }
-                guard let value, value.digits >= 0 else {
+                guard let value, !value.digits.isNegative else {
                     throw AllocationError(
                         pointer: "\(at)/recipients/\(position)",
                         detail: "\(recipient) has no usable \(factor.key.rawValue)")
@@ -208,16 +211,16 @@ public enum Allocator {
         var columns: [FactorColumn] = []
         for (index, (key, weight)) in rule.factors.enumerated() {
             let scale = values[index].map(\.scale).max() ?? 0
-            let powers = (0...scale).map { BigInt(10).power($0) }
-            let numerators = values[index].map { $0.scale == scale ? $0.digits : $0.digits * powers[scale - $0.scale] }
+            let numerators = values[index].map { $0.digits.timesTenToThe(scale - $0.scale) }
             let total = numerators.reduce(BigInt(0), +)
-            guard total > 0 else {
+            guard total.isPositive else {
                 throw AllocationError(
                     pointer: at, detail: "factor \(key.rawValue) sums to 0 over tranche \(tranche.name)'s recipients")
             }
             columns.append(
                 FactorColumn(
-                    key: key, weight: weight, numerators: numerators, denominator: powers[scale], total: total))
+                    key: key, weight: weight, numerators: numerators, denominator: BigInt.tenToThe(scale), total: total)
+            )
         }
         return columns
     }
@@ -226,7 +229,7 @@ public enum Allocator {
     static func highestSpendingPerCapita(_ inputs: AllocationInputs) -> (digits: BigInt, scale: Int) {
         let values = inputs.jurisdictions.values.compactMap { Rational.scaledDecimal($0.envSpendingPerCapita) }
         let scale = values.map(\.scale).max() ?? 0
-        let highest = values.map { $0.digits * BigInt(10).power(scale - $0.scale) }.max() ?? 0
+        let highest = values.map { $0.digits.timesTenToThe(scale - $0.scale) }.max() ?? 0
         return (highest, scale)
     }
 
@@ -276,13 +279,14 @@ public enum Allocator {
                     + "score it, or publish the rule with \"missingScore\": \"withhold\"")
         }
         // minScore ≤ digits / 10^scale, without building (and reducing) the composite as a fraction.
-        let scaleFactor = BigInt(10).power(parts.scale)
+        let scaleFactor = BigInt.tenToThe(parts.scale)
         let composite =
             parts.scale == 2 && !text.hasPrefix("-") && (text.first != "0" || text.hasPrefix("0."))
             ? text : Rational(parts.digits, scaleFactor).decimalString(scale: 2)
         guard
             let band = rule.bands.first(where: {
-                $0.minScore.numerator * scaleFactor <= parts.digits * $0.minScore.denominator
+                $0.minScore.numerator * scaleFactor
+                    <= ($0.minScore.isInteger ? parts.digits : parts.digits * $0.minScore.denominator)
             })
         else {
             return Multiplier(multiplier: .one, composite: composite)
@@ -307,7 +311,7 @@ public enum Allocator {
 
         func value(_ position: Int) -> Exact {
             if fixed.contains(position), let cap { return Exact(cap) }
-            guard freeDenominator > 0 else { return .zero }
+            guard freeDenominator.isPositive else { return .zero }
             return Exact(unchecked: roomNumerator * adjusted[position], freeDenominator)
         }
     }
@@ -317,13 +321,13 @@ public enum Allocator {
     static func cappedShares(adjusted: [BigInt], total: BigInt, cap: Rational?, tranche: String)
         throws(AllocationError) -> CappedShares
     {
-        guard total > 0 else {
+        guard total.isPositive else {
             return CappedShares(adjusted: adjusted, fixed: [], cap: cap, roomNumerator: 0, freeDenominator: 0)
         }
         guard let cap else {
             return CappedShares(adjusted: adjusted, fixed: [], cap: nil, roomNumerator: 1, freeDenominator: total)
         }
-        let eligible = adjusted.indices.filter { adjusted[$0] > 0 }
+        let eligible = adjusted.indices.filter { adjusted[$0].isPositive }
         guard Rational(eligible.count) * cap >= .one else {
             throw AllocationError(
                 pointer: "/maxShareOfTranche",
@@ -334,7 +338,7 @@ public enum Allocator {
         var fixed: Set<Int> = []
         var freeTotal = total
         while true {
-            let room = cap.denominator - cap.numerator * BigInt(fixed.count)
+            let room = cap.denominator - cap.numerator * BigInt(small: Int64(fixed.count))
             // room × A_r / (c_d × ΣA_free) > c_n / c_d  ⟺  room × A_r > c_n × ΣA_free
             let over = eligible.filter { !fixed.contains($0) && room * adjusted[$0] > cap.numerator * freeTotal }
             if over.isEmpty {
@@ -352,7 +356,7 @@ public enum Allocator {
     /// Step 7: floor each exact amount T × q'_r, then give the fen left over one each to the largest fractional
     /// parts, ties broken by recipient code ascending (recipients are sorted by code, so by position).
     static func largestRemainder(amountFen: Int64, shares: [Exact]) -> [(floor: Int64, remainder: Int64)] {
-        let total = BigInt(amountFen)
+        let total = BigInt(small: amountFen)
         var floors: [Int64] = []
         var remainders: [BigInt] = []
         floors.reserveCapacity(shares.count)
@@ -374,16 +378,22 @@ public enum Allocator {
             seen.append(share.denominator)
             common = lcm(common, share.denominator)
         }
+        // Remainders are never negative: their magnitudes, compared once per pair (not `!=` and then `>`).
         let keys = shares.indices.map { position in
             shares[position].denominator == common
-                ? remainders[position] : remainders[position] * (common / shares[position].denominator)
+                ? remainders[position].magnitude
+                : remainders[position].magnitude * (common / shares[position].denominator).magnitude
         }
-        let order = shares.indices.sorted { lhs, rhs in keys[lhs] != keys[rhs] ? keys[lhs] > keys[rhs] : lhs < rhs }
+        let order = shares.indices.sorted { lhs, rhs in
+            switch BigUInt.compare(keys[lhs], keys[rhs]) {
+            case .orderedDescending: true
+            case .orderedAscending: false
+            case .orderedSame: lhs < rhs
+            }
+        }
         for position in order.prefix(Int(left)) { result[position].remainder = 1 }
         return result
     }
 
-    static func lcm(_ a: BigInt, _ b: BigInt) -> BigInt {
-        a == b ? a : a / a.greatestCommonDivisor(with: b) * b
-    }
+    static func lcm(_ a: BigInt, _ b: BigInt) -> BigInt { a == b ? a : a / a.greatestCommonDivisor(with: b) * b }
 }
