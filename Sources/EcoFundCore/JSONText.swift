@@ -83,11 +83,12 @@ public struct JSONText {
         if let short {
             bytes.append(short)
         } else {
-            let hex = Array("0123456789abcdef".utf8)
             bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-            bytes.append(contentsOf: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            bytes.append(contentsOf: [Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
         }
     }
+
+    private static let hex = Array("0123456789abcdef".utf8)
 
     public mutating func integer(_ value: Int64) { bytes.append(contentsOf: String(value).utf8) }
 
