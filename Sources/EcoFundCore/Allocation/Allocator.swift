@@ -111,23 +111,12 @@ public enum Allocator {
     ) throws(AllocationError) -> [Allocation.Recipient] {
         let at = "/tranches/\(index)"
         let recipients = tranche.recipients
-        let columns = try factorColumns(tranche: tranche, at: at, rule: rule, inputs: inputs)
-        // w_r = Σ_f (p_f / q_f) × n_rf / N_f = W_r / L with L = lcm_f(q_f × N_f).
-        let scales = columns.map { $0.weight.denominator * $0.total }
-        let commonL = scales.reduce(BigInt(1)) { lcm($0, $1) }
-        let factorsOfL = zip(columns, scales).map { column, scale in column.weight.numerator * (commonL / scale) }
-        var weighted = [BigInt](repeating: 0, count: recipients.count)
-        for (column, factor) in zip(columns, factorsOfL) {
-            for position in recipients.indices { weighted[position] += factor * column.numerators[position] }
-        }
-        var multipliers: [Multiplier] = []
-        for recipient in recipients { multipliers.append(try multiplier(recipient, rule: rule, inputs: inputs)) }
-        // a_r = w_r × μ_r / ν_r = A_r / (L × M) with M = lcm of the multipliers' denominators.
-        let commonM = multipliers.reduce(BigInt(1)) { lcm($0, $1.multiplier.denominator) }
-        let adjusted = recipients.indices.map { position in
-            let multiplier = multipliers[position].multiplier
-            return weighted[position] * multiplier.numerator * (commonM / multiplier.denominator)
-        }
+        // Each recipient's finalized composite, looked up once for its factor and its band.
+        let scores = rule.needsScores ? recipients.map { inputs.scores[$0] } : []
+        let columns = try factorColumns(tranche: tranche, at: at, scores: scores, rule: rule, inputs: inputs)
+        let (weighted, commonL) = weightedShares(columns, count: recipients.count)
+        let multipliers = try multipliers(recipients, scores: scores, rule: rule, inputs: inputs)
+        let (adjusted, commonM) = adjustedWeights(weighted, multipliers: multipliers)
         let adjustedTotal = adjusted.reduce(BigInt(0), +)
         let placed = adjustedTotal.isPositive ? amountFen : 0
         let shares = try cappedShares(
@@ -136,7 +125,8 @@ public enum Allocator {
         let adjustedDenominator = commonL * commonM
         let hasTotal = adjustedTotal.isPositive
         let placedBig = BigInt(small: placed)
-        let amounts = largestRemainder(amountFen: placed, shares: shareValues)
+        let exactAmounts = shareValues.map { Exact(unchecked: placedBig * $0.numerator, $0.denominator) }
+        let amounts = largestRemainder(amountFen: placed, amounts: exactAmounts)
         // The same in every recipient's derivation: reduced and written once.
         let weights = columns.map { Exact($0.weight).writtenOnce() }
         let totals = columns.map { Exact(unchecked: $0.total, $0.denominator).writtenOnce() }
@@ -159,8 +149,7 @@ public enum Allocator {
                 bandMinScore: band.map { Exact($0) }, multiplier: Exact(multiplier),
                 adjustedWeight: Exact(unchecked: adjusted[position], adjustedDenominator), share: share,
                 cappedShare: shareValues[position], capped: shares.fixed.contains(position),
-                exactAmount: Exact(
-                    unchecked: placedBig * shareValues[position].numerator, shareValues[position].denominator),
+                exactAmount: exactAmounts[position],
                 floorFen: amounts[position].floor, remainderFen: amounts[position].remainder,
                 missedTargets: missed?.targets, bandMultiplier: missed.map { Exact($0.bandMultiplier) },
                 targetMultiplier: missed.map { Exact($0.targetMultiplier) })
@@ -171,26 +160,67 @@ public enum Allocator {
         }
     }
 
-    /// Step 3: each factor's values over the tranche, as integers over a shared denominator 10^scale.
+    /// w_r = Σ_f (p_f / q_f) × n_rf / N_f = W_r / L with L = lcm_f(q_f × N_f): the numerators W_r and L.
+    static func weightedShares(_ columns: [FactorColumn], count: Int) -> (weighted: [BigInt], commonL: BigInt) {
+        let scales = columns.map { $0.weight.denominator * $0.total }
+        let commonL = scales.reduce(BigInt(1)) { lcm($0, $1) }
+        let factorsOfL = zip(columns, scales).map { column, scale in column.weight.numerator * (commonL / scale) }
+        // Every term is non-negative (values are checked so, weights are positive): summed in place as magnitudes,
+        // one word of n_rf at a time, with no intermediate product to allocate.
+        var weightedSums = [BigUInt](repeating: BigUInt(), count: count)
+        for (column, factor) in zip(columns, factorsOfL) {
+            precondition(factor.isPositive, "a factor's weight is above 0")
+            for position in 0..<count {
+                for (shift, word) in column.numerators[position].magnitude.words.enumerated() {
+                    weightedSums[position].multiplyAndAdd(factor.magnitude, word, shiftedBy: shift)
+                }
+            }
+        }
+        let weighted = weightedSums.map { BigInt(sign: .plus, magnitude: $0) }
+        return (weighted, commonL)
+    }
+
+    /// a_r = w_r × μ_r / ν_r = A_r / (L × M) with M = lcm of the multipliers' denominators: the numerators A_r and M.
+    static func adjustedWeights(_ weighted: [BigInt], multipliers: [Multiplier]) -> (
+        adjusted: [BigInt], commonM: BigInt
+    ) {
+        let commonM = multipliers.reduce(BigInt(1)) { lcm($0, $1.multiplier.denominator) }
+        var overM: [(multiplier: Rational, numerator: BigInt)] = []  // μ_r × M / ν_r, for the few distinct multipliers
+        let adjusted = weighted.indices.map { position in
+            let multiplier = multipliers[position].multiplier
+            if let known = overM.first(where: { $0.multiplier == multiplier }) {
+                return weighted[position] * known.numerator
+            }
+            overM.append((multiplier, multiplier.numerator * (commonM / multiplier.denominator)))
+            return weighted[position] * overM[overM.count - 1].numerator
+        }
+        return (adjusted, commonM)
+    }
+
+    /// Step 3: each factor's values over the tranche, as integers over a shared denominator 10^scale. `scores` are
+    /// the recipients' composites, by position (empty when the rule needs none).
     static func factorColumns(
-        tranche: AllocationRule.Tranche, at: String, rule: AllocationRule, inputs: AllocationInputs
+        tranche: AllocationRule.Tranche, at: String, scores: [String?], rule: AllocationRule, inputs: AllocationInputs
     ) throws(AllocationError) -> [FactorColumn] {
         let highestSpending =
             rule.factors.contains { $0.key == .envSpendingGap } ? highestSpendingPerCapita(inputs) : nil
+        let usesSpending = rule.factors.contains { $0.key == .envSpendingPerCapita || $0.key == .envSpendingGap }
         var values = [[(digits: BigInt, scale: Int)]](repeating: [], count: rule.factors.count)
         for index in values.indices { values[index].reserveCapacity(tranche.recipients.count) }
         for (position, recipient) in tranche.recipients.enumerated() {
             guard let reference = inputs.jurisdictions[recipient] else {
                 throw AllocationError(pointer: "\(at)/recipients/\(position)", detail: "no jurisdiction \(recipient)")
             }
+            // Read once though two factors may use it.
+            let spending = usesSpending ? Rational.scaledDecimal(reference.envSpendingPerCapita) : nil
             for (index, factor) in rule.factors.enumerated() {
                 var value: (digits: BigInt, scale: Int)?
                 switch factor.key {
                 case .population: value = Rational.scaledDecimal(reference.population)
                 case .ecologicalArea: value = Rational.scaledDecimal(reference.ecologicalArea)
-                case .envSpendingPerCapita: value = Rational.scaledDecimal(reference.envSpendingPerCapita)
+                case .envSpendingPerCapita: value = spending
                 case .envSpendingGap:
-                    if let own = Rational.scaledDecimal(reference.envSpendingPerCapita), let highest = highestSpending {
+                    if let own = spending, let highest = highestSpending {
                         let scale = max(own.scale, highest.scale)
                         value = (
                             highest.digits.timesTenToThe(scale - highest.scale)
@@ -198,7 +228,7 @@ public enum Allocator {
                         )
                     }
                 case .greenScore:
-                    value = inputs.scores[recipient].map { Rational.scaledDecimal($0) } ?? (0, 0)
+                    value = scores[position].map { Rational.scaledDecimal($0) } ?? (0, 0)
                 }
                 guard let value, !value.digits.isNegative else {
                     throw AllocationError(
@@ -232,168 +262,4 @@ public enum Allocator {
         let highest = values.map { $0.digits.timesTenToThe(scale - $0.scale) }.max() ?? 0
         return (highest, scale)
     }
-
-    /// Step 4's outcome for one recipient: m_r, the band and composite behind it, why it is 0 when it is, and the
-    /// binding targets that reduced it.
-    struct Multiplier {
-        var multiplier: Rational
-        var band: Rational?
-        var composite: String?
-        var withheldReason: String?
-        var missed: (targets: [String], bandMultiplier: Rational, targetMultiplier: Rational)?
-    }
-
-    /// Step 4: the multiplier from the score bands, times the rule's `missedBindingTarget` multiplier when the
-    /// recipient missed a binding target, or the reason a recipient is withheld. The composite comes back as its
-    /// two-decimal text.
-    static func multiplier(_ recipient: String, rule: AllocationRule, inputs: AllocationInputs) throws(AllocationError)
-        -> Multiplier
-    {
-        var result = try bandMultiplier(recipient, rule: rule, inputs: inputs)
-        guard let factor = rule.missedTargetMultiplier, result.withheldReason == nil,
-            let missed = inputs.missedTargets?[recipient], !missed.isEmpty
-        else { return result }
-        result.missed = (missed, result.multiplier, factor)
-        result.multiplier = result.multiplier * factor
-        if result.multiplier == .zero {
-            result.withheldReason =
-                "missed the binding target\(missed.count == 1 ? "" : "s") \(missed.joined(separator: ", ")) of period "
-                + "\(rule.assessmentPeriod ?? ""); the rule's multiplier for a missed binding target is "
-                + factor.decimalString(scale: 2)
-        }
-        return result
-    }
-
-    static func bandMultiplier(_ recipient: String, rule: AllocationRule, inputs: AllocationInputs)
-        throws(AllocationError) -> Multiplier
-    {
-        guard rule.needsScores else { return Multiplier(multiplier: .one) }
-        guard let text = inputs.scores[recipient], let parts = Rational.scaledDecimal(text) else {
-            if rule.withholdsMissingScores {
-                return Multiplier(
-                    multiplier: .zero, withheldReason: "no finalized score in period \(rule.assessmentPeriod ?? "")")
-            }
-            throw AllocationError(
-                pointer: "/assessmentPeriod",
-                detail: "\(recipient) has no finalized score in period \(rule.assessmentPeriod ?? ""); "
-                    + "score it, or publish the rule with \"missingScore\": \"withhold\"")
-        }
-        // minScore ≤ digits / 10^scale, without building (and reducing) the composite as a fraction.
-        let scaleFactor = BigInt.tenToThe(parts.scale)
-        let composite =
-            parts.scale == 2 && !text.hasPrefix("-") && (text.first != "0" || text.hasPrefix("0."))
-            ? text : Rational(parts.digits, scaleFactor).decimalString(scale: 2)
-        guard
-            let band = rule.bands.first(where: {
-                $0.minScore.numerator * scaleFactor
-                    <= ($0.minScore.isInteger ? parts.digits : parts.digits * $0.minScore.denominator)
-            })
-        else {
-            return Multiplier(multiplier: .one, composite: composite)
-        }
-        let reason =
-            band.multiplier == .zero
-            ? "composite \(composite) falls in the band from \(band.minScore.decimalString(scale: 2)), whose multiplier is 0"
-            : nil
-        return Multiplier(
-            multiplier: band.multiplier, band: band.minScore, composite: composite, withheldReason: reason)
-    }
-
-    /// Shares after the cap: recipients in `fixed` hold the cap c = c_n / c_d; every other eligible recipient holds
-    /// room × A_r / ΣA_free, with room = 1 − c·|fixed|, written over the shared denominator c_d × ΣA_free.
-    struct CappedShares {
-        let adjusted: [BigInt]
-        let fixed: Set<Int>
-        let cap: Rational?
-        /// (c_d − c_n·|fixed|) and c_d × ΣA_free: free shares are roomNumerator × A_r / freeDenominator.
-        let roomNumerator: BigInt
-        let freeDenominator: BigInt
-
-        func value(_ position: Int) -> Exact {
-            if fixed.contains(position), let cap { return Exact(cap) }
-            guard freeDenominator.isPositive else { return .zero }
-            return Exact(unchecked: roomNumerator * adjusted[position], freeDenominator)
-        }
-    }
-
-    /// Steps 5–6: q_r = A_r / ΣA; shares above the cap are fixed at it and the excess is shared among the others in
-    /// proportion to their shares, until none exceeds it.
-    static func cappedShares(adjusted: [BigInt], total: BigInt, cap: Rational?, tranche: String)
-        throws(AllocationError) -> CappedShares
-    {
-        guard total.isPositive else {
-            return CappedShares(adjusted: adjusted, fixed: [], cap: cap, roomNumerator: 0, freeDenominator: 0)
-        }
-        guard let cap else {
-            return CappedShares(adjusted: adjusted, fixed: [], cap: nil, roomNumerator: 1, freeDenominator: total)
-        }
-        let eligible = adjusted.indices.filter { adjusted[$0].isPositive }
-        guard Rational(eligible.count) * cap >= .one else {
-            throw AllocationError(
-                pointer: "/maxShareOfTranche",
-                detail:
-                    "tranche \(tranche) has \(eligible.count) eligible recipients; a cap of \(cap.decimalString(scale: 4)) "
-                    + "each cannot place all of it")
-        }
-        var fixed: Set<Int> = []
-        var freeTotal = total
-        while true {
-            let room = cap.denominator - cap.numerator * BigInt(small: Int64(fixed.count))
-            // room × A_r / (c_d × ΣA_free) > c_n / c_d  ⟺  room × A_r > c_n × ΣA_free
-            let over = eligible.filter { !fixed.contains($0) && room * adjusted[$0] > cap.numerator * freeTotal }
-            if over.isEmpty {
-                return CappedShares(
-                    adjusted: adjusted, fixed: fixed, cap: cap, roomNumerator: room,
-                    freeDenominator: cap.denominator * freeTotal)
-            }
-            for position in over {
-                fixed.insert(position)
-                freeTotal -= adjusted[position]
-            }
-        }
-    }
-
-    /// Step 7: floor each exact amount T × q'_r, then give the fen left over one each to the largest fractional
-    /// parts, ties broken by recipient code ascending (recipients are sorted by code, so by position).
-    static func largestRemainder(amountFen: Int64, shares: [Exact]) -> [(floor: Int64, remainder: Int64)] {
-        let total = BigInt(small: amountFen)
-        var floors: [Int64] = []
-        var remainders: [BigInt] = []
-        floors.reserveCapacity(shares.count)
-        remainders.reserveCapacity(shares.count)
-        for share in shares {
-            let (quotient, remainder) = (total * share.numerator).quotientAndRemainder(dividingBy: share.denominator)
-            floors.append(Int64(small: quotient))
-            remainders.append(remainder)
-        }
-        let left = amountFen - floors.reduce(0, +)
-        precondition(left >= 0 && left <= Int64(shares.count), "rounding left \(left) fen")
-        var result = floors.map { (floor: $0, remainder: Int64(0)) }
-        guard left > 0 else { return result }
-        // Every fraction over one common denominator (there are at most two distinct ones: the free shares' and
-        // the cap's), so the sort compares integers only.
-        var common = BigInt(1)
-        var seen: [BigInt] = []
-        for share in shares where !seen.contains(share.denominator) {
-            seen.append(share.denominator)
-            common = lcm(common, share.denominator)
-        }
-        // Remainders are never negative: their magnitudes, compared once per pair (not `!=` and then `>`).
-        let keys = shares.indices.map { position in
-            shares[position].denominator == common
-                ? remainders[position].magnitude
-                : remainders[position].magnitude * (common / shares[position].denominator).magnitude
-        }
-        let order = shares.indices.sorted { lhs, rhs in
-            switch BigUInt.compare(keys[lhs], keys[rhs]) {
-            case .orderedDescending: true
-            case .orderedAscending: false
-            case .orderedSame: lhs < rhs
-            }
-        }
-        for position in order.prefix(Int(left)) { result[position].remainder = 1 }
-        return result
-    }
-
-    static func lcm(_ a: BigInt, _ b: BigInt) -> BigInt { a == b ? a : a / a.greatestCommonDivisor(with: b) * b }
 }

@@ -46,33 +46,52 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The digits of a decimal string as an integer and the number of decimals: `"-12.50"` → (-1250, 2).
     /// Cheaper than ``init(decimal:)`` (no fraction to reduce) for code that puts many values over one denominator.
     public static func scaledDecimal(_ text: String) -> (digits: BigInt, scale: Int)? {
-        var digits: Int64 = 0
-        var scale = 0
-        var seenPoint = false
-        var count = 0
-        var negative = false
-        for (offset, byte) in text.utf8.enumerated() {
-            switch byte {
-            case UInt8(ascii: "-") where offset == 0: negative = true
-            case UInt8(ascii: "."):
-                guard !seenPoint, count > 0 else { return nil }
-                seenPoint = true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                count += 1
-                // Beyond 18 digits Int64 could overflow: let the general parser handle it.
-                guard count <= 18 else {
-                    return Rational(decimal: text).map { value in
-                        let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
-                        return (value.numerator * (BigInt.tenToThe(scale) / value.denominator), scale)
-                    }
-                }
-                digits = digits * 10 + Int64(byte - UInt8(ascii: "0"))
-                if seenPoint { scale += 1 }
-            default: return nil
-            }
+        switch scaled(text) {
+        case .machine(let digits, let scale): (BigInt(small: digits), scale)
+        case .big(let digits, let scale): (digits, scale)
+        case nil: nil
         }
-        guard count > 0, !(seenPoint && scale == 0) else { return nil }
-        return (BigInt(small: negative ? -digits : digits), scale)
+    }
+
+    /// A decimal string's digits and number of decimals, in a machine integer when they fit in 18 digits.
+    enum Scaled {
+        case machine(digits: Int64, scale: Int)
+        case big(digits: BigInt, scale: Int)
+    }
+
+    /// ``scaledDecimal(_:)`` without a big integer for the common case; the allocator reads tens of thousands of
+    /// these per run.
+    static func scaled(_ text: String) -> Scaled? {
+        var text = text
+        let machine = text.withUTF8 { bytes -> (digits: Int64, scale: Int)?? in
+            var digits: Int64 = 0
+            var scale = 0
+            var seenPoint = false
+            var count = 0
+            let negative = bytes.first == UInt8(ascii: "-")
+            for byte in bytes[(negative ? 1 : 0)...] {
+                if byte == UInt8(ascii: ".") {
+                    guard !seenPoint, count > 0 else { return nil }
+                    seenPoint = true
+                    continue
+                }
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                count += 1
+                guard count <= 18 else { return .some(nil) }  // Int64 could overflow: see below
+                digits = digits &* 10 &+ Int64(byte &- UInt8(ascii: "0"))
+                if seenPoint { scale += 1 }
+            }
+            guard count > 0, !(seenPoint && scale == 0) else { return nil }
+            return (negative ? -digits : digits, scale)
+        }
+        switch machine {
+        case .some(.some(let value)): return .machine(digits: value.digits, scale: value.scale)
+        case .none: return nil
+        case .some(.none):
+            guard let value = Rational(decimal: text) else { return nil }
+            let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
+            return .big(digits: value.numerator * (BigInt.tenToThe(scale) / value.denominator), scale: scale)
+        }
     }
 
     public var isInteger: Bool { denominator == 1 }
@@ -154,6 +173,8 @@ extension BigInt {
         exponent < powersOfTen.count ? powersOfTen[exponent] : BigInt(10).power(exponent)
     }
 
+    private static let inlineOne = BigUInt(words: CollectionOfOne(1))
+
     private static let powersOfTen = (0...(2 * Rational.decimalDigitsMax)).map { BigInt(10).power($0) }
 
     /// `self > 0` without building a BigInt from the literal 0, which the generic conversion makes costly when it is
@@ -169,6 +190,10 @@ extension BigInt {
     /// A big integer from a machine integer without BigInt's generic (and, across modules, unspecialized)
     /// conversion, which dominated the allocator's profile.
     init(small value: Int64) {
-        self.init(sign: value < 0 ? .minus : .plus, magnitude: BigUInt(words: [UInt(value.magnitude)]))
+        // One times the word: BigUInt keeps a one-word value inline, with no storage to allocate (and so none to retain
+        // and release), and this is a plain call. Its initializers from an array allocate; those from a sequence or
+        // an integer are generic and, across modules, unspecialized: each cost more than the arithmetic.
+        let magnitude = value == 0 ? BigUInt() : Self.inlineOne.multiplied(byWord: UInt(value.magnitude))
+        self.init(sign: value < 0 ? .minus : .plus, magnitude: magnitude)
     }
 }
