@@ -10,7 +10,8 @@
 #   console    every console page on the demo books plus a million contributions (Scripts/bench/console.sh;
 #              median < 50 ms each, p99 reported)
 # With no argument: allocator and service. Each section replaces its own part of BENCHMARKS.md.
-# BENCH_DEBUG=1 uses a debug build, for checking the scripts only.
+# BENCH_DEBUG=1 uses a debug build, for checking the scripts only. BENCH_ALLOCATOR_BEFORE=<an earlier build> runs
+# the allocator section's rounds interleaved with that build's, reported beside them.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/bench/books.sh"
@@ -50,16 +51,34 @@ chmod 755 "$work"
 for section in "${sections[@]}"; do
     case $section in
     allocator)
-        say "allocator: 10,000 recipients, 5 factors, one tranche"
-        allocate=$("$binary" bench allocate --recipients 10000 --repeats 21)
-        echo "$allocate"
-        median() { sed -n "s/^$1 .*median_ms=\([0-9.]*\).*/\1/p" <<<"$allocate"; }
+        # Three rounds of 21, interleaved with the build before the change when BENCH_ALLOCATOR_BEFORE names one, so
+        # that a noisy spell of the machine falls on both alike; the figure is the median of the rounds' medians.
+        say "allocator: 10,000 recipients, 5 factors, one tranche (3 rounds of 21)"
+        runs=() before_runs=()
+        for round in 1 2 3; do
+            if [ -n "${BENCH_ALLOCATOR_BEFORE:-}" ]; then
+                before_runs+=("$("$BENCH_ALLOCATOR_BEFORE" bench allocate --recipients 10000 --repeats 21)")
+            fi
+            runs+=("$("$binary" bench allocate --recipients 10000 --repeats 21)")
+            echo "${runs[-1]}"
+        done
+        # The median over rounds of one measurement's round medians, and their range.
+        rounds() {
+            local name=$1
+            shift
+            printf '%s\n' "$@" | sed -n "s/^$name .*median_ms=\([0-9.]*\).*/\1/p" | sort -n \
+                | awk '{ v[NR] = $1 } END { printf "%s ms (rounds %s–%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+        }
         {
             echo "| measurement | measured | target |"
             echo "| --- | --- | --- |"
-            echo "| allocate 10,000 recipients × 5 factors, one tranche (median of 21) | $(median allocate) ms | < 30 ms |"
-            echo "| write that allocation's derivations as JSON, as a run stores them (median of 21) | $(median encode-derivations) ms | < 150 ms |"
-            echo "| baseline, same run: the same allocation through JSONEncoder (sorted keys) | $(median encode-derivations-jsonencoder) ms | (baseline) |"
+            echo "| allocate 10,000 recipients × 5 factors, one tranche (median of 3 × 21) | $(rounds allocate "${runs[@]}") | < 30 ms |"
+            echo "| write that allocation's derivations as JSON, as a run stores them (median of 3 × 21) | $(rounds encode-derivations "${runs[@]}") | < 150 ms |"
+            echo "| baseline, same run: the same allocation through JSONEncoder (sorted keys) | $(rounds encode-derivations-jsonencoder "${runs[@]}") | (baseline) |"
+            if [ ${#before_runs[@]} -gt 0 ]; then
+                echo "| before, same run, interleaved (\`$(basename "$BENCH_ALLOCATOR_BEFORE")\`): allocate | $(rounds allocate "${before_runs[@]}") | (before) |"
+                echo "| before, same run, interleaved: derivations JSON | $(rounds encode-derivations "${before_runs[@]}") | (before) |"
+            fi
         } >"$work/allocator.md"
         ;;
     service) source "$ROOT/Scripts/bench/service.sh" ;;
