@@ -130,6 +130,9 @@ public enum Allocator {
         // The same in every recipient's derivation: reduced and written once.
         let weights = columns.map { Exact($0.weight).writtenOnce() }
         let totals = columns.map { Exact(unchecked: $0.total, $0.denominator).writtenOnce() }
+        // The columns' parts, apart: reading one value from a whole column per recipient and factor copied it all.
+        let (keys, numerators) = (columns.map(\.key.rawValue), columns.map(\.numerators))
+        let (denominators, columnTotals) = (columns.map(\.denominator), columns.map(\.total))
         return recipients.indices.map { position in
             let (multiplier, band, composite, reason) = (
                 multipliers[position].multiplier, multipliers[position].band, multipliers[position].composite,
@@ -139,11 +142,10 @@ public enum Allocator {
             let share = hasTotal ? Exact(unchecked: adjusted[position], adjustedTotal) : .zero
             let derivation = Allocation.Derivation(
                 factors: columns.indices.map { index in
-                    let column = columns[index]
-                    return .init(
-                        key: column.key.rawValue, weight: weights[index],
-                        value: Exact(unchecked: column.numerators[position], column.denominator), total: totals[index],
-                        share: Exact(unchecked: column.numerators[position], column.total))
+                    .init(
+                        key: keys[index], weight: weights[index],
+                        value: Exact(unchecked: numerators[index][position], denominators[index]), total: totals[index],
+                        share: Exact(unchecked: numerators[index][position], columnTotals[index]))
                 },
                 weightedShare: Exact(unchecked: weighted[position], commonL), composite: composite,
                 bandMinScore: band.map { Exact($0) }, multiplier: Exact(multiplier),
