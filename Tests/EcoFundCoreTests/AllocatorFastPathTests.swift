@@ -4,8 +4,9 @@ import Testing
 @testable import EcoFundCore
 
 /// The allocator's machine-integer shortcuts (issue 17, item 4) against the general big-integer arithmetic they
-/// replace, on seeded cases that reach their edges: a quotient estimate that must be corrected, divisors of one word
-/// and of many, dividends past the shortcut's 128 bits, composites and bands whose products overflow Int64.
+/// replace, on seeded cases that reach their edges: quotient estimates that must be corrected (remainders
+/// of 0 and 1 and divisors whose top word is all ones), divisors of one word and of many, composites exactly on a
+/// band's edge, and bands whose products overflow Int64.
 @Suite struct AllocatorFastPathTests {
     static func big(_ words: Int, using random: inout SeededGenerator) -> BigUInt {
         BigUInt(words: (0..<words).map { _ in UInt(random.next()) })
@@ -19,17 +20,30 @@ import Testing
                 case_ % 50 == 0
                 ? BigUInt(UInt64.random(in: 1...9, using: &random)) : Self.big(1 + case_ % 6, using: &random) + 1
             let quotient = BigUInt(UInt64.random(in: 0...UInt64(Int64.max), using: &random) >> (case_ % 64))
-            let remainder = Self.big(1 + case_ % 6, using: &random) % divisor
+            let remainder =
+                switch case_ % 7 {
+                case 0: BigUInt()
+                case 1: BigUInt(1) % divisor
+                case 2: divisor - 1
+                default: Self.big(1 + case_ % 6, using: &random) % divisor
+                }
             let dividend = quotient * divisor + remainder
             let result = Allocator.FenDivisor(divisor).divide(dividend)
             #expect(BigUInt(result.quotient) == quotient && result.remainder == remainder, "case \(case_)")
         }
-        // Exact multiples, a zero dividend, and a dividend one below the next multiple.
-        let divisor = BigUInt(10).power(60) + 7
-        for dividend in [BigUInt(0), divisor, divisor * 12_345, divisor * 12_346 - 1] {
-            let (expected, rest) = dividend.quotientAndRemainder(dividingBy: divisor)
-            let result = Allocator.FenDivisor(divisor).divide(dividend)
-            #expect(BigUInt(result.quotient) == expected && result.remainder == rest)
+        // Exact multiples, a zero dividend, one below the next multiple, the largest amount in fen; divisors whose
+        // top 64 bits are all ones (where the estimate from them is furthest off).
+        let divisors = [BigUInt(10).power(60) + 7, BigUInt(1) << 191 - 1, (BigUInt(1) << 64 - 1) << 100]
+        for divisor in divisors {
+            let dividends = [
+                BigUInt(0), divisor, divisor * 12_345, divisor * 12_346 - 1, divisor * BigUInt(Int64.max),
+                divisor * BigUInt(Int64.max) + divisor - 1,
+            ]
+            for dividend in dividends {
+                let (expected, rest) = dividend.quotientAndRemainder(dividingBy: divisor)
+                let result = Allocator.FenDivisor(divisor).divide(dividend)
+                #expect(BigUInt(result.quotient) == expected && result.remainder == rest, "\(dividend) / \(divisor)")
+            }
         }
     }
 
@@ -63,6 +77,16 @@ import Testing
                 AllocationRule.Band(minScore: Rational(decimal: minScore)!, multiplier: Rational(decimal: multiplier)!)
             }
             let table = Allocator.ScoreBands(bands)
+            // Exactly on each band's edge and one hundredth below it, at scale 2 as composites are stored.
+            for band in bands where BigInt(100) % band.minScore.denominator == 0 {
+                let edge = Int64(band.minScore.numerator * (100 / band.minScore.denominator))
+                for digits in [edge, edge - 1] where digits >= 0 {
+                    let value = Rational(BigInt(digits), 100)
+                    #expect(
+                        table.first(atOrBelow: digits, scale: 2) == bands.first { $0.minScore <= value },
+                        "\(digits) / 100")
+                }
+            }
             for _ in 0..<500 {
                 let scale = Int.random(in: 0...17, using: &random)
                 let digits = Int64.random(in: 0...Int64.max, using: &random) >> Int.random(in: 0...62, using: &random)

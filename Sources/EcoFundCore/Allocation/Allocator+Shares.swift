@@ -61,48 +61,42 @@ extension Allocator {
     /// Step 7: floor each exact amount T × q'_r (`amounts`, which add up to T = `amountFen`), then give the fen left
     /// over one each to the largest fractional parts, ties broken by recipient code ascending (recipients are sorted
     /// by code, so by position).
-    static func largestRemainder(amountFen: Int64, amounts shares: [Exact]) -> [(floor: Int64, remainder: Int64)] {
+    static func largestRemainder(amountFen: Int64, amounts: [Exact]) -> [(floor: Int64, remainder: Int64)] {
         var floors: [Int64] = []
         var remainders: [BigUInt] = []
-        floors.reserveCapacity(shares.count)
-        remainders.reserveCapacity(shares.count)
+        floors.reserveCapacity(amounts.count)
+        remainders.reserveCapacity(amounts.count)
         // Every amount has one of at most two denominators (the free shares' and the cap's).
         var divisors: [FenDivisor] = []
-        for share in shares {
-            precondition(!share.numerator.isNegative, "an amount is never negative")
+        for amount in amounts {
+            precondition(!amount.numerator.isNegative, "an amount is never negative")
             let divisor: FenDivisor
-            if let known = divisors.first(where: { $0.divisor == share.denominator.magnitude }) {
+            if let known = divisors.first(where: { $0.divisor == amount.denominator.magnitude }) {
                 divisor = known
             } else {
-                divisor = FenDivisor(share.denominator.magnitude)
+                divisor = FenDivisor(amount.denominator.magnitude)
                 divisors.append(divisor)
             }
-            let (quotient, remainder) = divisor.divide(share.numerator.magnitude)
+            let (quotient, remainder) = divisor.divide(amount.numerator.magnitude)
             floors.append(Int64(quotient))
             remainders.append(remainder)
         }
         let left = amountFen - floors.reduce(0, +)
-        precondition(left >= 0 && left <= Int64(shares.count), "rounding left \(left) fen")
+        precondition(left >= 0 && left <= Int64(amounts.count), "rounding left \(left) fen")
         var result = floors.map { (floor: $0, remainder: Int64(0)) }
         guard left > 0 else { return result }
-        // Every fraction over one common denominator (there are at most two distinct ones: the free shares' and
-        // the cap's), so the sort compares integers only.
-        var common = BigInt(1)
-        var seen: [BigInt] = []
-        for share in shares where !seen.contains(share.denominator) {
-            seen.append(share.denominator)
-            common = lcm(common, share.denominator)
-        }
-        // Remainders are never negative: their magnitudes, compared once per pair (not `!=` and then `>`).
-        let keys = shares.indices.map { position in
-            shares[position].denominator == common
-                ? remainders[position] : remainders[position] * (common / shares[position].denominator).magnitude
+        // Every remainder over one common denominator, the lcm of the distinct ones just met, so the sort compares
+        // integers only.
+        let common = divisors.reduce(BigUInt(1)) { lcm($0, $1.divisor) }
+        let keys = amounts.indices.map { position in
+            let denominator = amounts[position].denominator.magnitude
+            return denominator == common ? remainders[position] : remainders[position] * (common / denominator)
         }
         // Each key is below `common`, so its bits from common's width less 64 up fit in a word: keys whose leading
         // words differ are ordered by them; only equal ones need the whole comparison.
-        let shift = max(common.magnitude.bitWidth - 64, 0)
+        let shift = max(common.bitWidth - 64, 0)
         let leading = keys.map { FenDivisor.bits(of: $0, from: shift).low }
-        let order = shares.indices.sorted { lhs, rhs in
+        let order = amounts.indices.sorted { lhs, rhs in
             if leading[lhs] != leading[rhs] { return leading[lhs] > leading[rhs] }
             switch BigUInt.compare(keys[lhs], keys[rhs]) {
             case .orderedDescending: return true
@@ -114,11 +108,16 @@ extension Allocator {
         return result
     }
 
-    static func lcm(_ a: BigInt, _ b: BigInt) -> BigInt { a == b ? a : a / a.greatestCommonDivisor(with: b) * b }
+    /// The least common multiple of two positive denominators.
+    static func lcm(_ a: BigInt, _ b: BigInt) -> BigInt {
+        BigInt(sign: .plus, magnitude: lcm(a.magnitude, b.magnitude))
+    }
+
+    static func lcm(_ a: BigUInt, _ b: BigUInt) -> BigUInt { a == b ? a : a / a.greatestCommonDivisor(with: b) * b }
 
     /// Floor division of many dividends by one big divisor, where every quotient is an amount in fen (below 2^63):
     /// the quotient is estimated from the top 128 bits of the dividend over the divisor's top 64 and then corrected
-    /// exactly, one multiplication by a word and one subtraction, instead of a long division per recipient (which
+    /// down exactly, one multiplication by a word and one subtraction, instead of a long division per recipient (which
     /// was a fifth of a 10,000-recipient allocation).
     struct FenDivisor {
         let divisor: BigUInt
@@ -136,22 +135,20 @@ extension Allocator {
 
         func divide(_ dividend: BigUInt) -> (quotient: UInt64, remainder: BigUInt) {
             let (high, low) = Self.bits(of: dividend, from: shift)
-            guard dividend.bitWidth <= shift + 128, high < top else {
-                let (quotient, remainder) = dividend.quotientAndRemainder(dividingBy: divisor)
-                precondition(quotient.bitWidth <= 63, "a share of an amount in fen exceeds the amount")
-                return (UInt64(quotient.words.first ?? 0), remainder)
-            }
+            // Past either bound the quotient is at least 2^64 − 2: more fen than any amount holds, so no long
+            // division is kept for it.
+            precondition(
+                dividend.bitWidth <= shift + 128 && high < top, "a share of an amount in fen exceeds the amount")
+            // Never below the true quotient q: x ≥ q·D and D ≥ top·2^shift give ⌊x / 2^shift⌋ ≥ q·top. Above it by a
+            // few at most (top ≥ 2^63 once shifted), so the first product at or below the dividend is q's.
             var quotient = top.dividingFullWidth((high: high, low: low)).quotient
             var product = divisor.multiplied(byWord: UInt(quotient))
             while product > dividend {
                 quotient -= 1
                 product -= divisor
             }
-            var remainder = dividend - product
-            while remainder >= divisor {
-                quotient += 1
-                remainder -= divisor
-            }
+            let remainder = dividend - product
+            assert(remainder < divisor, "the estimate was below the quotient")
             return (quotient, remainder)
         }
 

@@ -63,35 +63,43 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// these per run.
     static func scaled(_ text: String) -> Scaled? {
         var text = text
-        let machine = text.withUTF8 { bytes -> (digits: Int64, scale: Int)?? in
-            var digits: Int64 = 0
-            var scale = 0
-            var seenPoint = false
-            var count = 0
-            let negative = bytes.first == UInt8(ascii: "-")
-            for byte in bytes[(negative ? 1 : 0)...] {
-                if byte == UInt8(ascii: ".") {
-                    guard !seenPoint, count > 0 else { return nil }
-                    seenPoint = true
-                    continue
-                }
-                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-                count += 1
-                guard count <= 18 else { return .some(nil) }  // Int64 could overflow: see below
-                digits = digits &* 10 &+ Int64(byte &- UInt8(ascii: "0"))
-                if seenPoint { scale += 1 }
-            }
-            guard count > 0, !(seenPoint && scale == 0) else { return nil }
-            return (negative ? -digits : digits, scale)
-        }
-        switch machine {
-        case .some(.some(let value)): return .machine(digits: value.digits, scale: value.scale)
-        case .none: return nil
-        case .some(.none):
+        switch text.withUTF8(readMachineDecimal) {
+        case .machine(let digits, let scale): return .machine(digits: digits, scale: scale)
+        case .notDecimal: return nil
+        case .tooLong:
             guard let value = Rational(decimal: text) else { return nil }
             let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
             return .big(digits: value.numerator * (BigInt.tenToThe(scale) / value.denominator), scale: scale)
         }
+    }
+
+    private enum MachineReading {
+        case machine(digits: Int64, scale: Int)
+        /// More than 18 digits, which Int64 might not hold: for the general parser.
+        case tooLong
+        case notDecimal
+    }
+
+    private static func readMachineDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> MachineReading {
+        var digits: Int64 = 0
+        var scale = 0
+        var seenPoint = false
+        var count = 0
+        let negative = bytes.first == UInt8(ascii: "-")
+        for byte in bytes[(negative ? 1 : 0)...] {
+            if byte == UInt8(ascii: ".") {
+                guard !seenPoint, count > 0 else { return .notDecimal }
+                seenPoint = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return .notDecimal }
+            count += 1
+            guard count <= 18 else { return .tooLong }
+            digits = digits &* 10 &+ Int64(byte &- UInt8(ascii: "0"))
+            if seenPoint { scale += 1 }
+        }
+        guard count > 0, !(seenPoint && scale == 0) else { return .notDecimal }
+        return .machine(digits: negative ? -digits : digits, scale: scale)
     }
 
     public var isInteger: Bool { denominator == 1 }
