@@ -123,6 +123,33 @@ import Testing
         #expect(allocation.allocations.last?.withheldReason?.contains("no finalized score") == true)
     }
 
+    /// Σ a_r = 0 without everyone withheld: "bb" scores 40, in a band whose multiplier is 0 (withheld, though its
+    /// score and spending gap are above 0), and "aa", the highest spender, scores 0 in a band of multiplier 1, so
+    /// its weighted share is 0. Nobody can take the tranche and it is not
+    /// retained: a 4xx naming the tranche, not the crash it was (a precondition on the total, found by a property
+    /// test whose inputs depended on dictionary order).
+    @Test func aTrancheNobodyCanTakeIsAnError() throws {
+        let rule = try AllocationRule(
+            RuleDocument(
+                code: "example", title: "Example", pool: .init(kind: "fixed", amount: "10.00"),
+                tranches: [.init(name: "all", share: "1", recipients: ["aa", "bb"])],
+                factors: [.init(key: "greenScore", weight: "0.5"), .init(key: "envSpendingGap", weight: "0.5")],
+                assessmentPeriod: "2025",
+                scoreBands: [.init(minScore: "30", multiplier: "0"), .init(minScore: "0", multiplier: "1")],
+                maxShareOfTranche: nil, missingScore: nil))
+        let inputs = AllocationInputs(
+            availableFen: 1_000, poolOverride: nil,
+            jurisdictions: ["aa": Self.reference("1", spending: "900"), "bb": Self.reference("1", spending: "100")],
+            scores: ["aa": "0", "bb": "40"])
+        #expect(throws: AllocationError.self) { try Allocator.allocate(rule, inputs: inputs) }
+        do {
+            _ = try Allocator.allocate(rule, inputs: inputs)
+        } catch {
+            #expect(error.pointer == "/tranches/0")
+            #expect(error.detail.contains("every recipient not withheld has a weighted share of 0"))
+        }
+    }
+
     @Test func errorsNameTheOffendingPath() throws {
         func pointer(_ document: RuleDocument) -> String? {
             do {

@@ -36,7 +36,7 @@ import Testing
                 kind: "fixed",
                 amount: Money(fen: poolFen * Int64.random(in: 10...60, using: &random) / 100).decimalString)
             var scores = example.inputs.scores
-            for key in scores.keys where Bool.random(using: &random) {
+            for key in scores.keys.sorted() where Bool.random(using: &random) {
                 scores[key] = String(Int.random(in: 0...100, using: &random))
             }
             let inputs = AllocationInputs(

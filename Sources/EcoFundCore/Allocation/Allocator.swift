@@ -118,6 +118,7 @@ public enum Allocator {
         let multipliers = try multipliers(recipients, scores: scores, rule: rule, inputs: inputs)
         let (adjusted, commonM) = adjustedWeights(weighted, multipliers: multipliers)
         let adjustedTotal = adjusted.reduce(BigInt(0), +)
+        try requireSomethingToShare(adjustedTotal, multipliers, tranche: tranche, at: at)
         let placed = adjustedTotal.isPositive ? amountFen : 0
         let shares = try cappedShares(
             adjusted: adjusted, total: adjustedTotal, cap: rule.maxShareOfTranche, tranche: tranche.name)
@@ -162,6 +163,19 @@ public enum Allocator {
         }
     }
 
+    /// Step 5 divides by Σ a_r. It is 0 either because every recipient is withheld (the tranche is retained) or
+    /// because those not withheld all have weight 0 (every factor value 0, e.g. a composite of 0 and the highest
+    /// spending): then nobody can take T_k and nothing says it stays, so the rule cannot be applied as written.
+    static func requireSomethingToShare(
+        _ adjustedTotal: BigInt, _ multipliers: [Multiplier], tranche: AllocationRule.Tranche, at: String
+    ) throws(AllocationError) {
+        guard adjustedTotal.isZero, multipliers.contains(where: { $0.multiplier != .zero }) else { return }
+        throw AllocationError(
+            pointer: at,
+            detail: "in tranche \(tranche.name) every recipient not withheld has a weighted share of 0, so "
+                + "\(tranche.name)'s money cannot be shared by these factors")
+    }
+
     /// w_r = Σ_f (p_f / q_f) × n_rf / N_f = W_r / L with L = lcm_f(q_f × N_f): the numerators W_r and L.
     static func weightedShares(_ columns: [FactorColumn], count: Int) -> (weighted: [BigInt], commonL: BigInt) {
         let scales = columns.map { $0.weight.denominator * $0.total }
@@ -190,11 +204,14 @@ public enum Allocator {
         var overM: [(multiplier: Rational, numerator: BigInt)] = []  // μ_r × M / ν_r, for the few distinct multipliers
         let adjusted = weighted.indices.map { position in
             let multiplier = multipliers[position].multiplier
+            let factor: BigInt
             if let known = overM.first(where: { $0.multiplier == multiplier }) {
-                return weighted[position] * known.numerator
+                factor = known.numerator
+            } else {
+                factor = multiplier.numerator * (commonM / multiplier.denominator)
+                overM.append((multiplier, factor))
             }
-            overM.append((multiplier, multiplier.numerator * (commonM / multiplier.denominator)))
-            return weighted[position] * overM[overM.count - 1].numerator
+            return weighted[position] * factor
         }
         return (adjusted, commonM)
     }

@@ -76,6 +76,9 @@ enum ReferenceAllocator {
                     adjusted: weighted * multiplier, withheldReason: reason))
         }
         let adjustedTotal = rows.reduce(Rational.zero) { $0 + $1.adjusted }
+        if adjustedTotal == .zero, rows.contains(where: { $0.multiplier != .zero }) {
+            throw AllocationError(pointer: at, detail: "nobody not withheld has a weighted share above 0")
+        }
         var shares: [String: Rational] = [:]
         var capped: [String: Rational] = [:]
         var fixed: Set<String> = []
