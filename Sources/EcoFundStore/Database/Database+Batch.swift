@@ -29,7 +29,9 @@ extension Database {
         while true {
             do {
                 return try await withLeasedConnection { connection in
-                    try await commitAttempt(writes, on: connection)
+                    try await withTaskExecutorPreference(EventLoopTaskExecutor(loop: connection.eventLoop)) {
+                        try await commitAttempt(writes, on: connection)
+                    }
                 }
             } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {
                 attempt += 1
