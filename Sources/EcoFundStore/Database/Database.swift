@@ -4,7 +4,8 @@ import Synchronization
 
 /// The service's access to PostgreSQL: a pool of connections and transactions with bounded retries.
 ///
-/// Nothing is cached here between calls: PostgreSQL is the only state, so any number of servers can share it.
+/// Nothing is cached here between calls but which accounts are open (``OpenAccounts``, a fact that never changes
+/// once true): PostgreSQL is the only state, so any number of servers can share it.
 public struct Database: Sendable {
     /// Connections in the pool. Defaults to 20, well under PostgreSQL's default `max_connections` of 100.
     public static let connectionsMaxDefault = 20
@@ -29,6 +30,8 @@ public struct Database: Sendable {
     let watchdog = LeaseWatchdog()
     /// This server's group commit of single-entry writes (``batched(moving:request:_:)``).
     public let commits: CommitQueue
+    /// Accounts seen open: a write that names one skips the lookup.
+    public let openAccounts = OpenAccounts()
 
     public init(client: PostgresClient, logger: Logger, commitLimits: CommitQueue.Limits = .standard) {
         self.client = client

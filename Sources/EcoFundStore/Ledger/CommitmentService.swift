@@ -21,7 +21,8 @@ public struct CommitmentService: Sendable {
                 key: idempotencyKey, operation: "createCommitment", request: request, principal: principal,
                 on: connection, logger: logger
             ) {
-                try await LedgerService.requireContributor(request.contributor, on: connection, logger: logger)
+                try await LedgerService.requireContributor(
+                    request.contributor, in: database, on: connection, logger: logger)
                 let id = UUID()
                 guard
                     try await CommitmentRepository.insert(

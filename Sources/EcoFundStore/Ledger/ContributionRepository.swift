@@ -20,12 +20,16 @@ enum ContributionRepository {
         """ + withPeopleAndReversal
 
     /// Inserts the row and returns the contribution as recorded, without reading it back.
+    /// Inserts the contribution and its audit event, in one statement.
     static func insert(
         id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
-        on connection: PostgresConnection, logger: Logger
+        recording event: AuditRepository.Event, on connection: PostgresConnection, logger: Logger
     ) async throws -> Contribution {
         let rows = try await connection.query(
             """
+            WITH event AS (
+                INSERT INTO audit_events (type, actor, payload) VALUES (\(event.type), \(event.actor), \(event.json)::jsonb)
+            )
             INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
             VALUES (\(id), \(request.contributor), \(request.amount.fen), \(request.valueDate.description)::date,
                     \(request.reference), \(request.memo), \(entryID), \(principal.userID))

@@ -31,31 +31,29 @@ public struct LedgerService: Sendable {
                 key: idempotencyKey, operation: "recordContribution", request: request, principal: principal,
                 on: connection, logger: logger
             ) {
-                try await Self.requireContributor(request.contributor, on: connection, logger: logger)
+                try await Self.requireContributor(request.contributor, in: database, on: connection, logger: logger)
                 let entry = JournalEntry.contribution(
                     from: request.contributor, amount: request.amount, valueDate: request.valueDate,
                     memo: "contribution \(request.reference)")
                 let entryID = try await JournalRepository.insert(
                     entry, recordedBy: principal.subject, on: connection, logger: logger)
                 let id = UUID()
-                let contribution = try await ContributionRepository.insert(
-                    id: id, request, entryID: entryID, by: principal, on: connection, logger: logger)
-                try await AuditRepository.record(
+                let event = try AuditRepository.Event(
                     "contribution.recorded", actor: principal.subject,
-                    payload: ContributionEvent(id: id, entryID: entryID, request: request), on: connection,
+                    payload: ContributionEvent(id: id, entryID: entryID, request: request))
+                return try await ContributionRepository.insert(
+                    id: id, request, entryID: entryID, by: principal, recording: event, on: connection,
                     logger: logger)
-                return contribution
             }
         }
     }
 
     /// A jurisdiction pays in (or pledges) only when it has a contributor account (`contributions:{code}`).
-    static func requireContributor(_ code: String, on connection: PostgresConnection, logger: Logger) async throws {
+    static func requireContributor(
+        _ code: String, in database: Database, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let account = AccountCode.contributions(code)
-        guard
-            try await JournalRepository.currentBalances([account], on: connection, logger: logger)[account.description]
-                != nil
-        else {
+        guard try await database.openAccounts.contains(account, on: connection, logger: logger) else {
             throw ValidationError(
                 .unknownReference, at: "/contributor",
                 "\(code) is not a contributor to the fund (no account \(account))")
