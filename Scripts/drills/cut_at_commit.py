@@ -4,8 +4,8 @@
 Usage: cut_at_commit.py UPSTREAM_HOST UPSTREAM_PORT CUTS
 
 Listens on 127.0.0.1 (a free port, printed as the first line of standard output) and passes every connection through
-to the upstream server. On a connection that has sent a SAVEPOINT (a batch of the commit queue holding several
-writes), the first CUTS times it sends COMMIT the proxy passes the COMMIT on, lets the server finish it, throws its
+to the upstream server. On a connection that has ended an item with batch_item_end() (a batch of the commit queue
+holding several writes, with or without a savepoint per write), the first CUTS times it sends COMMIT the proxy passes the COMMIT on, lets the server finish it, throws its
 answer away and closes the connection: the client cannot know whether the batch committed, which is what a
 failover or a network cut at that moment does. Runs until killed; used by the Swift tests and the drills.
 """
@@ -59,7 +59,7 @@ def serve(client):
             data = client.recv(65536)
             if not data:
                 break
-            if b"SAVEPOINT" in data:
+            if b"batch_item_end" in data:
                 state["batch"] = True
             if state["batch"] and b"COMMIT" in data and take_cut():
                 state["cut"] = True

@@ -11,10 +11,54 @@ import Testing
 @Suite struct GroupCommitTests {
     /// Writes waiting in the server's commit queue now, from `/metrics`.
     static func queueLength(_ api: APIHarness) async throws -> Int {
+        try await metric("ecofund_commit_queue_length", of: api)
+    }
+
+    /// One unlabelled series of the server's `/metrics` now, or -1 when it is missing.
+    static func metric(_ name: String, of api: APIHarness) async throws -> Int {
         let text = String(
             decoding: try await api.call(.get, "/metrics", token: nil, port: api.metricsPort).body, as: UTF8.self)
-        let line = text.split(separator: "\n").first { $0.hasPrefix("ecofund_commit_queue_length ") }
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
         return Int(Double(line?.split(separator: " ").last ?? "") ?? -1)
+    }
+
+    /// A batch in which nothing fails is written once, without a savepoint per write, and still keeps each write
+    /// its own item: its own number, its own audit event for its entry and its contribution.
+    @Test func aBatchInWhichNothingFailsIsWrittenOnceWithAnItemPerWrite() async throws {
+        try await APIHarness.with { api in
+            let beijing = api.tokens.financeBeijing
+            let count = 6
+            let replies = try await api.database.withOwner { (owner: Database) async throws in
+                try await QueueDriver.inOneBatch(
+                    owner: owner, count: count, queueLength: { try await Self.queueLength(api) },
+                    blocker: {
+                        _ = try await api.call(
+                            .post, "/v1/contributions", token: beijing, key: "blocker",
+                            json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
+                    }
+                ) { index in
+                    try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: "k\(index)",
+                        json: APIHarness.contribution(amount: "\(index + 1).00", reference: "TOGETHER-\(index)"))
+                }
+            }.map { try $0.get() }
+            #expect(replies.map(\.status) == Array(repeating: 201, count: count))
+            #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 0)
+            #expect(try await Self.metric("ecofund_commit_batch_writes_max", of: api) == count)
+
+            let together =
+                "contributions c JOIN journal_entries j ON j.id = c.entry_id WHERE c.reference LIKE 'TOGETHER-%'"
+            #expect(try await api.count("(SELECT DISTINCT j.tx_id FROM \(together)) batch") == 1)
+            #expect(try await api.count("(SELECT DISTINCT j.item FROM \(together)) items") == count)
+            let withoutItsOwnEvents = """
+                \(together)
+                   AND (SELECT count(*) FROM audit_events e
+                         WHERE e.tx_id = j.tx_id AND e.item = j.item AND (e.payload->>'entryID')::bigint = j.id) <> 1
+                """
+            #expect(try await api.count(withoutItsOwnEvents) == 0)
+            // 1.00 (the blocker) + 1.00 + 2.00 + … + 6.00.
+            #expect(try await api.balanceFen("fund:cash") == 2_200)
+        }
     }
 
     /// One batch, in this order: a payment that takes 551.05 of the fund's 1,000.00; the reversal of the 1,000.00
@@ -87,6 +131,8 @@ import Testing
                 ) { index in try await writes[index]() }
             }.map { try $0.get() }
             #expect(replies.map(\.status) == [200, 409, 422, 201, 201, 422, 201])
+            // Written together first, rolled back at the first failure, then written again a savepoint per write.
+            #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 1)
             #expect(replies[1].string("type")?.hasSuffix("/fund-insufficient") == true)
             #expect(replies[2].problemPointer == "/contributor")
             #expect(replies[3].string("id") == replies[4].string("id"))

@@ -87,6 +87,10 @@ public final class Telemetry: Sendable {
             .set(Int64(counts.refused))
         gauge("ecofund_commit_retried", "Writes rolled back after a deadlock or lock timeout and queued again.")
             .set(Int64(counts.retried))
+        gauge(
+            "ecofund_commit_rewritten",
+            "Batches rolled back because one of their writes failed, and written again with a savepoint per write."
+        ).set(Int64(counts.rewritten))
         var lower = 1
         for (bound, count) in zip(CommitFigures.bucketBounds, counts.bySize) {
             registry.makeGauge(

@@ -206,6 +206,8 @@ public final class CommitFigures: Sendable {
         public var refused = 0
         /// Writes rolled back after a deadlock or a lock timeout of their own and queued again.
         public var retried = 0
+        /// Batches rolled back because one of their writes failed, and written again with a savepoint per write.
+        public var rewritten = 0
         /// Batches by size, one count per bucket of ``CommitFigures/bucketBounds``.
         public var bySize = CommitFigures.bucketBounds.map { _ in 0 }
     }
@@ -225,4 +227,5 @@ public final class CommitFigures: Sendable {
 
     func recordRefusal() { counts.withLock { $0.refused += 1 } }
     func recordRetry() { counts.withLock { $0.retried += 1 } }
+    func recordRewrite() { counts.withLock { $0.rewritten += 1 } }
 }
