@@ -4,8 +4,8 @@ import PostgresNIO
 
 extension Database {
     /// Runs `body` as one write of this server's commit queue (DESIGN.md "Writing under load"): in a transaction
-    /// shared with the writes waiting beside it, in a savepoint of its own, answered once that transaction has
-    /// committed. For contributions, reversals, payments and recoveries; everything else keeps ``transaction(_:)``.
+    /// shared with the writes waiting beside it, as an item of its own (its checks run at its end; in a savepoint of
+    /// its own once any write of the batch has failed), answered once that transaction has committed. For contributions, reversals, payments and recoveries; everything else keeps ``transaction(_:)``.
     ///
     /// - Parameters:
     ///   - accounts: the balance rows `body` moves, locked for the batch in account-code order before any write of
@@ -61,9 +61,8 @@ extension Database {
         if writes.count > 1, let outcomes = try await commitTogether(writes, locking: accounts, on: connection) {
             return outcomes
         }
-        try await connection.query("BEGIN", logger: logger)
+        try await begin(locking: accounts, on: connection)
         do {
-            try await connection.run("SELECT batch_lock(\(accounts)::text[])", logger: logger)
             if writes.count == 1, let write = writes.first { return try await commitAlone(write, on: connection) }
             var outcomes: [WriteOutcome] = []
             for write in writes { outcomes.append(try await runInSavepoint(write, on: connection)) }
@@ -82,13 +81,7 @@ extension Database {
     private func commitTogether(
         _ writes: [any QueuedWrite], locking accounts: [String], on connection: PostgresConnection
     ) async throws -> [WriteOutcome]? {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            try await connection.run("SELECT batch_lock(\(accounts)::text[])", logger: logger)
-        } catch {
-            await connection.rollBack(after: error, logger: logger)
-            throw error
-        }
+        try await begin(locking: accounts, on: connection)
         do {
             for write in writes {
                 try await write.run(on: connection)
@@ -102,6 +95,17 @@ extension Database {
         }
         try await connection.query("COMMIT", logger: logger)
         return writes.map { _ in .done }
+    }
+
+    /// Opens the batch's transaction and locks the balance rows it moves, in account-code order.
+    private func begin(locking accounts: [String], on connection: PostgresConnection) async throws {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.run("SELECT batch_lock(\(accounts)::text[])", logger: logger)
+        } catch {
+            await connection.rollBack(after: error, logger: logger)
+            throw error
+        }
     }
 
     /// One write alone: its transaction is its own, so no savepoint, and its deferred checks run at `COMMIT`. A
