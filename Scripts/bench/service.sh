@@ -6,8 +6,8 @@
 # transfer, on tables of its own) and contribution.sql (the service's SQL for one contribution, raw, one transaction
 # each), wrk POSTing contributions to the service (through its commit queue), and wrk GETting a balance and the trial
 # balance. /metrics is scraped around each POST load for the batch sizes; the server's RSS after each. With
-# BENCH_BEFORE (a binary built before the commit queue), the same 1-client POST load runs against it too, on the same
-# PostgreSQL. Afterwards every acknowledged contribution must be in the database, with the right sum, and every
+# BENCH_BEFORE (a binary built before the commit queue), a 1-client POST load alternates between it and this build,
+# three rounds each, on the same PostgreSQL. Afterwards every acknowledged contribution must be in the database, with the right sum, and every
 # stored balance must equal its lines.
 
 seconds=${BENCH_SECONDS:-8}
@@ -53,19 +53,13 @@ created_total=0
 errors_total=0
 before_row=""
 if [ -n "${BENCH_BEFORE:-}" ]; then
-    say "service before the commit queue ($BENCH_BEFORE): 1 client, ${seconds}s"
+    # Kept running beside this build's server: the 1-client comparison alternates between the two (below).
     before_port=$(free_port)
     (unset DATABASE_MIGRATION_URL; LOG_LEVEL=warning ECOFUND_PORT=$before_port exec "$BENCH_BEFORE" serve) \
         >"$dir/server-before.log" 2>&1 &
-    service_pid=$!
+    server_pid=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$before_port/readyz" >/dev/null && break; sleep 0.1; done
     curl -sf "http://127.0.0.1:$before_port/readyz" >/dev/null || die "the before server did not start; see $dir/server-before.log"
-    result=$(post_load 1 "$before_port" before)
-    created_total=$((created_total + $(field created "$result")))
-    errors_total=$((errors_total + $(field other_status "$result") + $(field socket_errors "$result")))
-    before_row="$(per_second "$(field requests "$result")" "$(field duration_us "$result")") req/s, p50 $(ms "$(field p50_us "$result")") ms, p99 $(ms "$(field p99_us "$result")") ms"
-    kill "$service_pid" && wait "$service_pid" 2>/dev/null || true
-    service_pid=""
 fi
 
 server_port=$(free_port)
@@ -110,6 +104,35 @@ scrape() {
 | $(value 'ecofund_ledger_entries{kind="contribution"}') | $(value 'ecofund_db_pool_connections_max') |")
 }
 scrape "before the load"
+
+# median VALUES…: the middle one of an odd count.
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
+if [ -n "${BENCH_BEFORE:-}" ]; then
+    # 1 client, three rounds each, alternating with the build before the commit queue on the same PostgreSQL, so that
+    # a slow spell of the machine falls on both alike; the medians are compared.
+    say "service: 1 client, 3 rounds alternating with the build before the commit queue ($BENCH_BEFORE)"
+    declare -A rounds=()
+    for round in 1 2 3; do
+        for side in before after; do
+            port_now=$server_port
+            [ "$side" = before ] && port_now=$before_port
+            result=$(post_load 1 "$port_now" "$side$round")
+            created_total=$((created_total + $(field created "$result")))
+            errors_total=$((errors_total + $(field other_status "$result") + $(field socket_errors "$result")))
+            rounds[$side.rps]+="$(per_second "$(field requests "$result")" "$(field duration_us "$result")") "
+            rounds[$side.p50]+="$(ms "$(field p50_us "$result")") "
+            rounds[$side.p99]+="$(ms "$(field p99_us "$result")") "
+        done
+    done
+    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    for side in before after; do
+        # shellcheck disable=SC2086
+        rounds[$side]="$(median ${rounds[$side.rps]}) req/s (rounds: ${rounds[$side.rps]% }), p50 $(median ${rounds[$side.p50]}) ms, p99 $(median ${rounds[$side.p99]}) ms"
+    done
+    before_row="before the commit queue (\`$BENCH_BEFORE\`) ${rounds[before]}; this build ${rounds[after]}"
+fi
+
 rows=()
 batch_rows=()
 # pgbench_run CLIENTS SCRIPT LABEL: prints "tps p50 p99 failed" of one pgbench run.
@@ -193,7 +216,7 @@ unbalanced=$(psql_owner -d bench -Atc "
     printf '%s\n' "${rows[@]}"
     echo
     if [ -n "$before_row" ]; then
-        echo "Before the commit queue (\`$(basename "$BENCH_BEFORE")\`, same PostgreSQL, same run), 1 client: $before_row."
+        echo "1 client, three rounds each, alternating on the same PostgreSQL (medians): $before_row."
         echo
     fi
     echo "The service's batches during each POST load (from /metrics; writes per batch, and batches by how many writes"

@@ -106,8 +106,19 @@ import Testing
             #expect(
                 try await api.call(.put, "/v1/jurisdictions/xiongan", token: api.tokens.financeBeijing, json: body)
                     .status == 403)
+            // Not a contributor yet: refused, and the server does not remember the account as missing.
+            let early = try await api.call(
+                .post, "/v1/contributions", token: api.tokens.admin, key: "xiongan-early",
+                json: APIHarness.contribution("xiongan", amount: "5.00", reference: "XIONGAN-EARLY"))
+            #expect(early.status == 422)
+            #expect(early.problemPointer == "/contributor")
             let put = try await api.call(.put, "/v1/jurisdictions/xiongan", token: api.tokens.admin, json: body)
             #expect(put.status == 200)
+            #expect(
+                try await api.call(
+                    .post, "/v1/contributions", token: api.tokens.admin, key: "xiongan-now",
+                    json: APIHarness.contribution("xiongan", amount: "5.00", reference: "XIONGAN-NOW")
+                ).status == 201)
             #expect(put.string("ecologicalArea") == "1770.50")
             #expect(
                 try await api.call(.get, "/v1/accounts/contributions:xiongan", token: api.tokens.auditor).status == 200)
