@@ -8,8 +8,8 @@ import Synchronization
 /// wait, takes what is waiting (up to ``Limits``), and ``Database`` commits it as one batch: one transaction, the
 /// rows locked in account-code order, each write an item of its own with its checks run at its end, one `COMMIT`.
 /// When a write fails, the batch is rolled back and written again with each write in a savepoint of its own, so
-/// that the one that failed is refused alone. Only after that is any write of the batch answered. A batch starts as soon as the flusher is free; no
-/// timer, so a lone write waits for nothing.
+/// that the one that failed is refused alone. Only after that is any write of the batch answered. A batch starts as
+/// soon as the flusher is free; no timer, so a lone write waits for nothing.
 public final class CommitQueue: Sendable {
     public struct Limits: Sendable {
         /// Writes in one transaction.

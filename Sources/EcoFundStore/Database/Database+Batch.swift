@@ -5,7 +5,8 @@ import PostgresNIO
 extension Database {
     /// Runs `body` as one write of this server's commit queue (DESIGN.md "Writing under load"): in a transaction
     /// shared with the writes waiting beside it, as an item of its own (its checks run at its end; in a savepoint of
-    /// its own once any write of the batch has failed), answered once that transaction has committed. For contributions, reversals, payments and recoveries; everything else keeps ``transaction(_:)``.
+    /// its own once any write of the batch has failed), answered once that transaction has committed. For
+    /// contributions, reversals, payments and recoveries; everything else keeps ``transaction(_:)``.
     ///
     /// - Parameters:
     ///   - accounts: the balance rows `body` moves, locked for the batch in account-code order before any write of

@@ -19,8 +19,8 @@ enum ContributionRepository {
                c.recorded_at, r.entry_id, r.reason, ru.subject, r.reversed_at
         """ + withPeopleAndReversal
 
-    /// Inserts the row and returns the contribution as recorded, without reading it back.
-    /// Inserts the contribution and its audit event, in one statement.
+    /// Inserts the row and its audit event, in one statement, and returns the contribution as recorded, without
+    /// reading it back.
     static func insert(
         id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
         recording event: AuditRepository.Event, on connection: PostgresConnection, logger: Logger
