@@ -1,11 +1,12 @@
 import Foundation
 
-/// The thread the commit queues' flushers run on.
+/// The thread the commit queues' flushers run on between batches: taking the next batch, leasing its connection,
+/// answering its writes.
 ///
-/// A flusher sends its batch's statements one after another, each an await on the database; on Swift's shared pool
-/// (one thread per core) every resumption waited behind the request handlers that keep both threads busy under load,
-/// and a batch of 30 writes took 4 ms a write instead of PostgreSQL's 1. On a thread of its own a flusher resumes at
-/// once. One thread serves every queue of the process (a server has one; the tests, many).
+/// On Swift's shared pool (one thread per core) each of those steps waited behind the request handlers that keep
+/// both threads busy under load. The batch itself, once it has its connection, runs on that connection's event loop
+/// (``EventLoopTaskExecutor``), where PostgreSQL's answers arrive. One thread serves every queue of the process (a
+/// server has one; the tests, many).
 final class FlusherExecutor: TaskExecutor, @unchecked Sendable {
     static let shared = FlusherExecutor()
 
