@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A TCP proxy in front of PostgreSQL that loses the answer to a batch's COMMIT.
 
-Usage: cut_at_commit.py UPSTREAM_HOST UPSTREAM_PORT CUTS
+Usage: cut_at_commit.py UPSTREAM_HOST UPSTREAM_PORT CUTS [--hold]
 
 Listens on 127.0.0.1 (a free port, printed as the first line of standard output) and passes every connection through
 to the upstream server. On a connection that has ended an item with batch_item_end() (a batch of the commit queue
-holding several writes, with or without a savepoint per write), the first CUTS times it sends COMMIT the proxy passes the COMMIT on, lets the server finish it, throws its
-answer away and closes the connection: the client cannot know whether the batch committed, which is what a
-failover or a network cut at that moment does. Runs until killed; used by the Swift tests and the drills.
+holding several writes, with or without a savepoint per write), the first CUTS times it sends COMMIT the proxy passes
+the COMMIT on, lets the server finish it, throws its answer away and closes the connection: the client cannot know
+whether the batch committed, which is what a failover or a network cut at that moment does. With --hold it keeps
+the connection open instead and passes nothing more either way, as a peer that vanished without a word (a machine
+lost, a network partition) does: no answer ever comes and no end of the connection either. Runs until killed; used by
+the Swift tests and the drills.
 """
 import socket
 import sys
@@ -15,6 +18,7 @@ import threading
 import time
 
 host, port, cuts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+hold = "--hold" in sys.argv[4:]
 lock = threading.Lock()
 
 
@@ -64,7 +68,12 @@ def serve(client):
             if state["batch"] and b"COMMIT" in data and take_cut():
                 state["cut"] = True
                 upstream.sendall(data)
-                time.sleep(0.5)
+                if hold:
+                    # Swallow whatever the client sends from now on, until it gives up and closes.
+                    while client.recv(65536):
+                        pass
+                else:
+                    time.sleep(0.5)
                 break
             if b"COMMIT" in data:
                 state["batch"] = False

@@ -189,7 +189,17 @@ sys.exit(0 if len(ok) >= 10 else 1)
 PY
     sleep 0.5
 done
-[ -n "$recovered" ] || die "the server did not acknowledge writes again within 60 s of the promotion"
+if [ -z "$recovered" ]; then
+    # What the server and the new primary were doing, for the diagnosis: its queue and pool, its sockets, and the
+    # sessions the new primary has open.
+    { curl -s -m 2 "http://127.0.0.1:$metrics_port/metrics" | grep -E '^ecofund_(commit|db_pool)' || true
+      ss -tnpi 2>/dev/null | grep -A1 "pid=$server_pid," || true
+      as_pg "$PG_BIN/psql" -X -h 127.0.0.1 -p "${pg_port[$new_leader]}" -U postgres -d drill -c \
+          "SELECT pid, client_port, state, wait_event_type, wait_event, now() - xact_start AS xact, left(query, 60) AS query
+           FROM pg_stat_activity WHERE datname = 'drill'" || true
+    } >"$work/stuck.txt" 2>&1
+    die "the server did not acknowledge writes again within 60 s of the promotion; its state then is in $work/stuck.txt"
+fi
 sleep 10
 say "server's commit queue since it started: $(drill_batches)"
 kill -TERM "$load_pid"
