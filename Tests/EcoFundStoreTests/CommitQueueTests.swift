@@ -72,6 +72,52 @@ import Testing
         }
     }
 
+    /// A connection that goes silent at the batch's COMMIT (the answer never comes, and the connection is not
+    /// closed either, as when the database's machine is lost): PostgreSQL's statement timeout cannot end that wait.
+    /// The batch's time limit does: its connection is closed, its writes are answered 503, the flusher goes on with
+    /// the next write, and the writes sent again with their keys take effect once. Without the limit the test would
+    /// wait for ever; its time limit turns that into a failure.
+    @Test(.timeLimit(.minutes(1))) func aBatchWhoseConnectionFallsSilentIsAnswered503AfterItsTimeLimit() async throws {
+        try await TestDatabase.with { (database: TestDatabase) async throws in
+            let proxy = try CutAtCommitProxy(upstream: database.appURL, cuts: 1, holding: true)
+            defer { proxy.stop() }
+            let admin = try await database.principal(.admin)
+            try await Database.withPool(
+                database.appURL.with(port: proxy.port), connectionsMax: 4, logger: TestDatabase.logger
+            ) { pool in
+                var limits = CommitQueue.Limits.standard
+                limits.batchTimeLimit = .seconds(2)
+                let app = Database(client: pool.client, logger: pool.logger, commitLimits: limits)
+                let ledger = LedgerService(database: app)
+                let keys = try (1...3).map { try IdempotencyKey("silent-\($0)") }
+                let requests = try (1...3).map { try Self.contribution("tianjin", "SILENT-\($0)") }
+                let started = ContinuousClock.now
+                let outcomes = try await database.withOwner { (owner: Database) async throws in
+                    try await Self.inOneBatch(database, owner: owner, app: app, count: 3) { index in
+                        try await ledger.recordContribution(requests[index], by: admin, idempotencyKey: keys[index])
+                    }
+                }
+                #expect(ContinuousClock.now - started >= limits.batchTimeLimit)
+                for outcome in outcomes {
+                    #expect(throws: StoreError.self) { try outcome.get() }
+                    if case .failure(let error as StoreError) = outcome { #expect(error.code == .unavailable) }
+                }
+                // The flusher went on: a new write commits, and the three sent again are replayed, not doubled.
+                let next = try await ledger.recordContribution(
+                    try Self.contribution("beijing", "AFTER-SILENCE"), by: admin,
+                    idempotencyKey: try IdempotencyKey("after-silence"))
+                #expect(!next.replayed)
+                for index in 0..<3 {
+                    let again = try await ledger.recordContribution(
+                        requests[index], by: admin, idempotencyKey: keys[index])
+                    #expect(again.replayed)
+                }
+                #expect(try await database.count("contributions WHERE reference LIKE 'SILENT-%'") == 3)
+                #expect(try await LedgerService(database: app).mismatchedBalances().isEmpty)
+            }
+        }
+    }
+
     /// Hebei's cities, the recipients of the runs whose payments the two servers confirm.
     static let cities = [
         "zhangjiakou", "chengde", "baoding", "tangshan", "langfang", "qinhuangdao", "cangzhou", "hengshui", "xingtai",
@@ -176,7 +222,9 @@ import Testing
             try await Database.withPool(database.appURL, connectionsMax: 4, logger: TestDatabase.logger) { pool in
                 let app = Database(
                     client: pool.client, logger: pool.logger,
-                    commitLimits: .init(itemsPerBatch: 3, bytesPerBatch: 1 << 20, queueLengthMax: 7))
+                    commitLimits: .init(
+                        itemsPerBatch: 3, bytesPerBatch: 1 << 20, queueLengthMax: 7,
+                        batchTimeLimit: CommitQueue.Limits.standard.batchTimeLimit))
                 let ledger = LedgerService(database: app)
                 let outcomes = try await database.withOwner { (owner: Database) async throws in
                     try await Self.inOneBatch(database, owner: owner, app: app, count: 8, queued: 7) { index in

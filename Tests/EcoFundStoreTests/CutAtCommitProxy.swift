@@ -6,19 +6,21 @@ import Foundation
 #endif
 
 /// `Scripts/drills/cut_at_commit.py` running in front of the test's PostgreSQL: it passes a batch's COMMIT on and
-/// drops the answer, `cuts` times.
+/// drops the answer, `cuts` times; then closes the connection, or with `holding` keeps it open without passing
+/// anything more (a peer gone without a word).
 final class CutAtCommitProxy: @unchecked Sendable {
     let port: Int
     private let process = Process()
 
-    init(upstream: DatabaseURL, cuts: Int) throws {
+    init(upstream: DatabaseURL, cuts: Int, holding: Bool = false) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            root.appendingPathComponent("Scripts/drills/cut_at_commit.py").path, upstream.host, "\(upstream.port)",
-            "\(cuts)",
-        ]
+        process.arguments =
+            [
+                root.appendingPathComponent("Scripts/drills/cut_at_commit.py").path, upstream.host, "\(upstream.port)",
+                "\(cuts)",
+            ] + (holding ? ["--hold"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -18,15 +18,25 @@ public final class CommitQueue: Sendable {
         public var bytesPerBatch: Int
         /// Writes waiting for the flusher; one more is refused at once with 503, so the queue cannot grow unbounded.
         public var queueLengthMax: Int
+        /// Longest a batch may hold its connection. Past it the connection is closed and the batch's writes are
+        /// answered 503 (whether it committed is unknown: the same `Idempotency-Key` settles it). Every write of the
+        /// server waits for the one flusher, and some waits no timeout of PostgreSQL's can end: for an answer the
+        /// network lost, or for one PostgresNIO will never give (a statement written to a connection that had just
+        /// closed). Without this bound, one such wait held all of them (the failover drill).
+        public var batchTimeLimit: Duration
 
-        public init(itemsPerBatch: Int, bytesPerBatch: Int, queueLengthMax: Int) {
+        public init(itemsPerBatch: Int, bytesPerBatch: Int, queueLengthMax: Int, batchTimeLimit: Duration) {
             self.itemsPerBatch = itemsPerBatch
             self.bytesPerBatch = bytesPerBatch
             self.queueLengthMax = queueLengthMax
+            self.batchTimeLimit = batchTimeLimit
         }
 
-        /// 256 writes or 1 MiB a batch, 4,096 writes waiting.
-        public static let standard = Limits(itemsPerBatch: 256, bytesPerBatch: 1 << 20, queueLengthMax: 4_096)
+        /// 256 writes or 1 MiB a batch, 4,096 writes waiting; a batch may hold its connection for twice the statement
+        /// timeout (its statements take a millisecond or two each, and none may take longer than that timeout).
+        public static let standard = Limits(
+            itemsPerBatch: 256, bytesPerBatch: 1 << 20, queueLengthMax: 4_096,
+            batchTimeLimit: .milliseconds(2 * Database.statementTimeoutMs))
     }
 
     public let limits: Limits

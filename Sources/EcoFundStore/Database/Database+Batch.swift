@@ -23,14 +23,14 @@ extension Database {
     }
 
     /// Commits one batch and returns each write's outcome, in order. A batch that could not start (its locks timed
-    /// out, a deadlock) is tried again whole, since nothing of it was kept; one whose connection or `COMMIT` failed
-    /// answers every write 503, since whether it committed is unknown.
+    /// out, a deadlock) is tried again whole, since nothing of it was kept; one whose connection or `COMMIT` failed,
+    /// or that ran past its time limit, answers every write 503, since whether it committed is unknown.
     func commitBatch(_ writes: [any QueuedWrite]) async -> [WriteOutcome] {
         var attempt = 1
         while true {
             do {
                 return try await withLeasedConnection { connection in
-                    try await withTaskExecutorPreference(EventLoopTaskExecutor(loop: connection.eventLoop)) {
+                    try await connection.withTimeLimit(commits.limits.batchTimeLimit) {
                         try await commitAttempt(writes, on: connection)
                     }
                 }

@@ -125,14 +125,25 @@ public struct Database: Sendable {
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             defer { lease.finish() }
             group.addTask {
-                try await client.withConnection { connection in
-                    // A connection that comes just after the deadline is handed back unused, with the same error
-                    // the deadline task throws: whichever of the two the group sees first, the caller gets a 503.
-                    guard lease.acquire() else { throw timedOut }
-                    usage.waiting.subtract(1, ordering: .relaxed)
-                    usage.inUse.add(1, ordering: .relaxed)
-                    defer { usage.inUse.subtract(1, ordering: .relaxed) }
-                    return try await body(connection)
+                while true {
+                    let result: Result? = try await client.withConnection { connection in
+                        // A connection that closed a moment ago can still be handed out; a statement written to it
+                        // is never answered (PostgresNIO 1.33). It goes back unused, and the pool drops it.
+                        guard !connection.isClosed else {
+                            logger.notice("skipped a pooled connection that had closed")
+                            return nil
+                        }
+                        // A connection that comes just after the deadline is handed back unused, with the same
+                        // error the deadline task throws: whichever of the two the group sees first, the caller
+                        // gets a 503.
+                        guard lease.acquire() else { throw timedOut }
+                        usage.waiting.subtract(1, ordering: .relaxed)
+                        usage.inUse.add(1, ordering: .relaxed)
+                        defer { usage.inUse.subtract(1, ordering: .relaxed) }
+                        return try await body(connection)
+                    }
+                    if let result { return result }
+                    try await Task.sleep(for: .milliseconds(10))
                 }
             }
             group.addTask {
