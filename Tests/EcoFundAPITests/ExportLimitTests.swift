@@ -48,7 +48,7 @@ import Testing
                     #expect(reply.status == 503 && reply.string("detail")?.contains("not sealed") == true)
                 }
             }
-            #expect(try await Self.exportSessions(api) == 0)
+            #expect(try await api.database.exportSessions() == 0)
         }
     }
 
@@ -65,21 +65,6 @@ import Testing
             }
             // The place is given back: the same auditor is refused for the same reason, not for the limit.
             #expect(try await api.call(.get, "/v1/audit/export", token: api.tokens.auditor).status == 503)
-        }
-    }
-
-    /// Sessions the exports' libpq connections hold open in the test's database.
-    static func exportSessions(_ api: APIHarness) async throws -> Int {
-        try await api.database.withOwner { owner in
-            try await owner.read { connection in
-                for try await count in try await connection.query(
-                    """
-                    SELECT count(*) FROM pg_stat_activity
-                     WHERE application_name = 'ecofund-export' AND datname = current_database()
-                    """, logger: owner.logger
-                ).decode(Int.self) { return count }
-                return 0
-            }
         }
     }
 

@@ -43,7 +43,7 @@ import Testing
                 await second.close()
                 await replacement.close()
                 // PostgreSQL holds no export session once they are closed.
-                #expect(try await Self.exportSessions(database) == 0)
+                #expect(try await database.exportSessions() == 0)
             }
         }
     }
@@ -63,22 +63,7 @@ import Testing
                 try await reading.copy(.jurisdictions) { _ in }
                 try await Task.sleep(for: .seconds(3))
                 await #expect(throws: (any Error).self) { try await reading.copy(.accounts) { _ in } }
-                #expect(try await Self.exportSessions(database) == 0)
-            }
-        }
-    }
-
-    /// Sessions the exports' libpq connections hold open.
-    static func exportSessions(_ database: TestDatabase) async throws -> Int {
-        try await database.withOwner { owner in
-            try await owner.read { connection in
-                for try await count in try await connection.query(
-                    """
-                    SELECT count(*) FROM pg_stat_activity
-                     WHERE application_name = 'ecofund-export' AND datname = current_database()
-                    """, logger: owner.logger
-                ).decode(Int.self) { return count }
-                return 0
+                #expect(try await database.exportSessions() == 0)
             }
         }
     }

@@ -75,6 +75,19 @@ public struct TestDatabase: Sendable {
     }
 
     /// The number of rows of `table` (with any `WHERE` written after it), counted by the owner.
+    /// Sessions the exports' libpq connections hold in this database, once those whose client has gone have left:
+    /// a backend stays in `pg_stat_activity` a moment after its client's Terminate (long enough, on a loaded CI
+    /// machine, to be counted right after the export was answered). Waits at most `settling` for the count to reach 0.
+    public func exportSessions(settling: Duration = .seconds(5)) async throws -> Int {
+        let deadline = ContinuousClock.now + settling
+        while true {
+            let open = try await count(
+                "pg_stat_activity WHERE application_name = 'ecofund-export' AND datname = current_database()")
+            guard open > 0, ContinuousClock.now < deadline else { return open }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     public func count(_ table: String) async throws -> Int {
         try await withOwner { owner in
             try await owner.read { connection in
