@@ -220,11 +220,10 @@ import Testing
         try await TestDatabase.with { (database: TestDatabase) async throws in
             let admin = try await database.principal(.admin)
             try await Database.withPool(database.appURL, connectionsMax: 4, logger: TestDatabase.logger) { pool in
-                let app = Database(
-                    client: pool.client, logger: pool.logger,
-                    commitLimits: .init(
-                        itemsPerBatch: 3, bytesPerBatch: 1 << 20, queueLengthMax: 7,
-                        batchTimeLimit: CommitQueue.Limits.standard.batchTimeLimit))
+                var limits = CommitQueue.Limits.standard
+                limits.itemsPerBatch = 3
+                limits.queueLengthMax = 7
+                let app = Database(client: pool.client, logger: pool.logger, commitLimits: limits)
                 let ledger = LedgerService(database: app)
                 let outcomes = try await database.withOwner { (owner: Database) async throws in
                     try await Self.inOneBatch(database, owner: owner, app: app, count: 8, queued: 7) { index in
