@@ -86,7 +86,7 @@ extension Database {
         do {
             for write in writes {
                 try await write.run(on: connection)
-                try await connection.run("SELECT batch_item_end()", logger: logger)
+                try await endItem(on: connection)
             }
         } catch {
             if let error = error as? PSQLError, error.isConnectionLoss { throw error }
@@ -138,7 +138,7 @@ extension Database {
         try await connection.query("SAVEPOINT write", logger: logger)
         do {
             try await write.run(on: connection)
-            try await connection.run("SELECT batch_item_end()", logger: logger)
+            try await endItem(on: connection)
             try await connection.query("RELEASE SAVEPOINT write", logger: logger)
             return .done
         } catch {
@@ -147,6 +147,17 @@ extension Database {
             try await connection.query("RELEASE SAVEPOINT write", logger: logger)
             return outcome
         }
+    }
+
+    /// Runs the checks of the item just written, as its own, and numbers the next (Schema/018 `batch_item_end()`).
+    private func endItem(on connection: PostgresConnection) async throws {
+        _ = try await connection.execute(hot: EndItem(), logger: logger)
+    }
+
+    private struct EndItem: HotStatement {
+        static let sql = "SELECT batch_item_end()"
+        func makeBindings() -> PostgresBindings { PostgresBindings() }
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 
     /// What an error thrown by one write means for it; rethrows an error that ends the whole batch (the connection

@@ -140,7 +140,14 @@ public struct Database: Sendable {
                         usage.waiting.subtract(1, ordering: .relaxed)
                         usage.inUse.add(1, ordering: .relaxed)
                         defer { usage.inUse.subtract(1, ordering: .relaxed) }
-                        return try await body(connection)
+                        do {
+                            let result = try await body(connection)
+                            await endLease(of: connection)
+                            return result
+                        } catch {
+                            await endLease(of: connection)
+                            throw error
+                        }
                     }
                     if let result { return result }
                     try await Task.sleep(for: .milliseconds(10))
@@ -155,6 +162,14 @@ public struct Database: Sendable {
             }
             preconditionFailure("the work task ends with a result or an error")
         }
+    }
+
+    /// Closes a connection that a failed prepared statement may have left unusable (``PostgresConnection/execute(hot:logger:)``),
+    /// now that nothing more is sent on it; the pool drops it and opens another.
+    private func endLease(of connection: PostgresConnection) async {
+        guard connection.takeMarkToClose() else { return }
+        logger.notice("closing a connection after a prepared statement failed on it")
+        try? await connection.close()
     }
 
     private func translatingErrors<Result>(_ work: () async throws -> Result) async throws -> Result {

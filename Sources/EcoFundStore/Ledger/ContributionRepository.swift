@@ -25,23 +25,47 @@ enum ContributionRepository {
         id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
         recording event: AuditRepository.Event, on connection: PostgresConnection, logger: Logger
     ) async throws -> Contribution {
-        let rows = try await connection.query(
-            """
-            WITH event AS (
-                INSERT INTO audit_events (type, actor, payload) VALUES (\(event.type), \(event.actor), \(event.json)::jsonb)
-            )
-            INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
-            VALUES (\(id), \(request.contributor), \(request.amount.fen), \(request.valueDate.description)::date,
-                    \(request.reference), \(request.memo), \(entryID), \(principal.userID))
-            RETURNING recorded_at
-            """, logger: logger)
-        for try await recordedAt in rows.decode(Date.self) {
-            return Contribution(
-                id: id, contributor: request.contributor, amount: request.amount, valueDate: request.valueDate,
-                reference: request.reference, memo: request.memo, entryID: entryID, recordedBy: principal.subject,
-                recordedAt: recordedAt, reversal: nil)
+        let inserted = InsertContribution(
+            id: id, request: request, entryID: entryID, recordedBy: principal.userID, event: event)
+        guard let recordedAt = try await connection.execute(hot: inserted, logger: logger).first else {
+            preconditionFailure("INSERT … RETURNING returned no row")
         }
-        preconditionFailure("INSERT … RETURNING returned no row")
+        return Contribution(
+            id: id, contributor: request.contributor, amount: request.amount, valueDate: request.valueDate,
+            reference: request.reference, memo: request.memo, entryID: entryID, recordedBy: principal.subject,
+            recordedAt: recordedAt, reversal: nil)
+    }
+
+    private struct InsertContribution: HotStatement {
+        static let sql = """
+            WITH event AS (INSERT INTO audit_events (type, actor, payload) VALUES ($9, $10, $11::jsonb))
+            INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
+            VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8)
+            RETURNING recorded_at
+            """
+        let id: UUID
+        let request: ContributionRequest
+        let entryID: Int64
+        let recordedBy: UUID
+        let event: AuditRepository.Event
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 11)
+            bindings.append(id)
+            bindings.append(request.contributor)
+            bindings.append(request.amount.fen)
+            bindings.append(request.valueDate.description)
+            bindings.append(request.reference)
+            bindings.append(request.memo)
+            bindings.append(entryID)
+            bindings.append(recordedBy)
+            bindings.append(event.type)
+            bindings.append(event.actor)
+            bindings.append(event.json)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Date { try row.decode(Date.self) }
     }
 
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Contribution? {

@@ -10,25 +10,42 @@ enum JournalRepository {
         _ entry: JournalEntry, recordedBy actor: String, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Int64 {
-        let accounts = entry.lines.map(\.account.description)
-        let sides = entry.lines.map(\.side.rawValue)
-        let amounts = entry.lines.map(\.amount.fen)
-        let rows = try await connection.query(
-            """
+        guard let id = try await connection.execute(hot: InsertEntry(entry: entry, actor: actor), logger: logger).first
+        else { preconditionFailure("INSERT … RETURNING returned no row") }
+        return id
+    }
+
+    private struct InsertEntry: HotStatement {
+        static let sql = """
             WITH entry AS (
                 INSERT INTO journal_entries (kind, value_date, memo, reverses, recorded_by)
-                VALUES (\(entry.kind.rawValue), \(entry.valueDate.description)::date, \(entry.memo), \(entry.reverses), \(actor))
+                VALUES ($1, $2::date, $3, $4, $5)
                 RETURNING id
             ), lines AS (
                 INSERT INTO journal_lines (entry_id, line_no, account_code, side, amount_fen)
                 SELECT entry.id, line.line_no, line.account_code, line.side, line.amount_fen
-                  FROM entry, unnest(\(accounts)::text[], \(sides)::text[], \(amounts)::bigint[])
+                  FROM entry, unnest($6::text[], $7::text[], $8::bigint[])
                        WITH ORDINALITY AS line (account_code, side, amount_fen, line_no)
             )
             SELECT id FROM entry
-            """, logger: logger)
-        for try await id in rows.decode(Int64.self) { return id }
-        preconditionFailure("INSERT … RETURNING returned no row")
+            """
+        let entry: JournalEntry
+        let actor: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 8)
+            bindings.append(entry.kind.rawValue)
+            bindings.append(entry.valueDate.description)
+            bindings.append(entry.memo)
+            bindings.append(entry.reverses)
+            bindings.append(actor)
+            bindings.append(entry.lines.map(\.account.description))
+            bindings.append(entry.lines.map(\.side.rawValue))
+            bindings.append(entry.lines.map(\.amount.fen))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
     }
 
     /// The stored balances of `accounts`; an account missing from the result does not exist. Not locked: this is
