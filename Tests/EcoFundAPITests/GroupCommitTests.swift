@@ -158,4 +158,77 @@ import Testing
             #expect(trial.json["balanced"] as? Bool == true)
         }
     }
+
+    /// A batch written in one go claims its writes' keys in one statement and stores their responses in one: a key
+    /// used before is replayed there without writing the batch again; a key two writes of one batch share sends it
+    /// to the writing with a savepoint each, where the second is replayed. Every stored key ends with its response.
+    @Test func aBatchClaimsItsKeysTogetherAndReplaysWhatWasClaimedBefore() async throws {
+        try await APIHarness.with { api in
+            let beijing = api.tokens.financeBeijing
+            let earlier = try await api.call(
+                .post, "/v1/contributions", token: beijing, key: "earlier",
+                json: APIHarness.contribution(amount: "7.00", reference: "EARLIER"))
+            #expect(earlier.status == 201)
+            let keys = ["earlier", "a", "b", "earlier"]
+            func batch() async throws -> [APIHarness.Reply] {
+                try await api.database.withOwner { (owner: Database) async throws in
+                    try await QueueDriver.inOneBatch(
+                        owner: owner, count: keys.count, queueLength: { try await Self.queueLength(api) },
+                        blocker: {
+                            _ = try await api.call(
+                                .post, "/v1/contributions", token: beijing, key: "blocker-\(UUID())",
+                                json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
+                        }
+                    ) { index in
+                        let amount = keys[index] == "earlier" ? "7.00" : "\(index + 1).00"
+                        let reference = keys[index] == "earlier" ? "EARLIER" : "KEYED-\(keys[index])"
+                        return try await api.call(
+                            .post, "/v1/contributions", token: beijing, key: keys[index],
+                            json: APIHarness.contribution(amount: amount, reference: reference))
+                    }
+                }.map { try $0.get() }
+            }
+            let first = try await batch()
+            #expect(first.map(\.status) == [201, 201, 201, 201])
+            #expect(first[0].string("id") == earlier.string("id") && first[3].string("id") == earlier.string("id"))
+            // Replays of a key committed before need no second writing.
+            #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 0)
+
+            // Every key of that batch, sent again in one batch, answers what it answered the first time.
+            let again = try await batch()
+            #expect(again.map(\.status) == [201, 201, 201, 201])
+            #expect(again.map { $0.string("id") } == first.map { $0.string("id") })
+            #expect(try await api.count("contributions WHERE reference LIKE 'KEYED-%' OR reference = 'EARLIER'") == 3)
+            #expect(try await api.count("idempotency_keys WHERE response_body IS NULL") == 0)
+            // 7.00 once, 2.00 and 3.00 once each, and the two blockers.
+            #expect(try await api.balanceFen("fund:cash") == 1_400)
+        }
+    }
+
+    /// Two writes of one batch with the same key: the batch written in one go cannot answer the second (the first's
+    /// response is stored only at the batch's end), so it is written again a savepoint each, and the second replays.
+    @Test func aKeyTwoWritesOfOneBatchShareIsWrittenOnceAndReplayed() async throws {
+        try await APIHarness.with { api in
+            let beijing = api.tokens.financeBeijing
+            let replies = try await api.database.withOwner { (owner: Database) async throws in
+                try await QueueDriver.inOneBatch(
+                    owner: owner, count: 3, queueLength: { try await Self.queueLength(api) },
+                    blocker: {
+                        _ = try await api.call(
+                            .post, "/v1/contributions", token: beijing, key: "blocker",
+                            json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
+                    }
+                ) { index in
+                    try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: index == 1 ? "other" : "twice",
+                        json: APIHarness.contribution(amount: "5.00", reference: "TWICE-\(index == 1)"))
+                }
+            }.map { try $0.get() }
+            #expect(replies.map(\.status) == [201, 201, 201])
+            #expect(replies[0].string("id") == replies[2].string("id"))
+            #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 1)
+            #expect(try await api.count("contributions WHERE reference LIKE 'TWICE-%'") == 2)
+            #expect(try await api.count("idempotency_keys WHERE response_body IS NULL") == 0)
+        }
+    }
 }

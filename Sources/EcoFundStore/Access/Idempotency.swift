@@ -3,6 +3,7 @@ import EcoFundCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// A result of a write that may carry an `Idempotency-Key`: either done now or replayed from the first time.
 public struct Keyed<Value: Sendable>: Sendable {
@@ -22,20 +23,49 @@ enum Idempotency {
         work: () async throws -> Value
     ) async throws -> Keyed<Value> {
         guard let key else { return Keyed(value: try await work(), replayed: false) }
-        let hash = Array(SHA256.hash(data: Data(operation.utf8) + [0] + (try JSONCoding.encoder.encode(request))))
-        let claim = IdempotencyRepository.Claim(
-            userID: principal.userID, key: key.text, operation: operation, requestHash: hash)
-        if try await IdempotencyRepository.claim(claim, on: connection, logger: logger) {
+        let encoded = try JSONCoding.encoder.encode(request)
+        let made = claim(key, operation: operation, request: encoded, principal: principal)
+        return try await run(made, on: connection, logger: logger, work: work)
+    }
+
+    /// The claim of `key` for this request: the key, whose it is, and a hash of the operation and the request's JSON.
+    static func claim(_ key: IdempotencyKey, operation: String, request: Data, principal: Principal)
+        -> IdempotencyRepository.Claim
+    {
+        IdempotencyRepository.Claim(
+            userID: principal.userID, key: key.text, operation: operation,
+            requestHash: Array(SHA256.hash(data: Data(operation.utf8) + [0] + request)))
+    }
+
+    /// Runs `work` under `claim` (none: no key was given). In a batch written in one go (``BatchedKeys``) the claim
+    /// was made for every write of the batch at its start and the response is stored for all at its end; otherwise
+    /// both are this write's own statements.
+    static func run<Value: Codable & Sendable>(
+        _ claim: IdempotencyRepository.Claim?, on connection: PostgresConnection, logger: Logger,
+        work: () async throws -> Value
+    ) async throws -> Keyed<Value> {
+        guard let claim else { return Keyed(value: try await work(), replayed: false) }
+        let batch = BatchedKeys.current
+        let claimed =
+            if let batch { batch.take(claim) } else {
+                try await IdempotencyRepository.claim(claim, on: connection, logger: logger)
+            }
+        if claimed {
             let value = try await work()
             let body = String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
-            try await IdempotencyRepository.storeResponse(body, of: claim, on: connection, logger: logger)
+            if let batch {
+                batch.store(body, of: claim)
+            } else {
+                try await IdempotencyRepository.storeResponse(body, of: claim, on: connection, logger: logger)
+            }
             return Keyed(value: value, replayed: false)
         }
+        let key = claim.key
         let unfinished = StoreError(.conflict, "Idempotency-Key \(key) is in use by a request that has not finished")
         guard let first = try await IdempotencyRepository.find(claim, on: connection, logger: logger) else {
             throw unfinished
         }
-        guard first.operation == operation, first.requestHash == hash else {
+        guard first.operation == claim.operation, first.requestHash == claim.requestHash else {
             throw StoreError(
                 .idempotencyKeyReused,
                 "Idempotency-Key \(key) was already used for a different request; use a new key for a new request")
@@ -43,4 +73,36 @@ enum Idempotency {
         guard let body = first.responseBody else { throw unfinished }
         return Keyed(value: try JSONCoding.decoder.decode(Value.self, from: Data(body.utf8)), replayed: true)
     }
+}
+
+/// The keys of a batch written in one go (``Database`` `commitTogether`): claimed for all its writes in one
+/// statement before the first, their responses stored in one statement after the last. Two round trips a batch
+/// instead of two a write; in the commit queue a batch's statements run one after another, so each round trip is
+/// the batch's time.
+///
+/// Such a batch either commits whole or is rolled back whole and written again with a savepoint for each write,
+/// where each claims and stores its own; so a claim here never outlives a write that failed. A key that two writes
+/// of the batch share is taken by the first; the second finds it unfinished, which sends the batch to that second
+/// writing, where it is replayed.
+final class BatchedKeys: Sendable {
+    @TaskLocal static var current: BatchedKeys?
+
+    private struct State {
+        var claimed: Set<IdempotencyRepository.ClaimID>
+        var responses: [(claim: IdempotencyRepository.Claim, body: String)] = []
+    }
+    private let state: Mutex<State>
+
+    init(claimed: Set<IdempotencyRepository.ClaimID>) { state = Mutex(State(claimed: claimed)) }
+
+    /// Whether the batch's claim made `claim` for this write: once only.
+    func take(_ claim: IdempotencyRepository.Claim) -> Bool {
+        state.withLock { $0.claimed.remove(claim.id) != nil }
+    }
+
+    func store(_ body: String, of claim: IdempotencyRepository.Claim) {
+        state.withLock { $0.responses.append((claim, body)) }
+    }
+
+    var responses: [(claim: IdempotencyRepository.Claim, body: String)] { state.withLock { $0.responses } }
 }

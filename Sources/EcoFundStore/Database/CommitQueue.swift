@@ -59,11 +59,12 @@ public final class CommitQueue: Sendable {
     ///   `.unavailable` when the queue is full or the batch's `COMMIT` failed (send the write again with the same
     ///   `Idempotency-Key`).
     func submit<Value: Sendable>(
-        moving accounts: [String], bytes: Int, on database: Database,
+        moving accounts: [String], bytes: Int, claim: IdempotencyRepository.Claim?, on database: Database,
         _ work: @Sendable @escaping (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
-            let write = PendingWrite(accounts: accounts, bytes: bytes, work: work, continuation: continuation)
+            let write = PendingWrite(
+                accounts: accounts, bytes: bytes, claim: claim, work: work, continuation: continuation)
             let start: Bool? = state.withLock { state in
                 guard state.waiting.count < limits.queueLengthMax else { return nil }
                 state.waiting.append(write)
@@ -145,6 +146,8 @@ protocol QueuedWrite: Sendable {
     /// The balance rows it moves, locked for its batch in account-code order.
     var accounts: [String] { get }
     var bytes: Int { get }
+    /// Its `Idempotency-Key`'s claim, if it has a key.
+    var claim: IdempotencyRepository.Claim? { get }
     /// Does the write on the batch's connection and keeps its result for ``succeed()``.
     func run(on connection: PostgresConnection) async throws
     /// Counts one more attempt and returns how many there have been.
@@ -156,6 +159,7 @@ protocol QueuedWrite: Sendable {
 final class PendingWrite<Value: Sendable>: QueuedWrite {
     let accounts: [String]
     let bytes: Int
+    let claim: IdempotencyRepository.Claim?
     private let work: @Sendable (PostgresConnection) async throws -> Value
     private struct State {
         var value: Value?
@@ -165,11 +169,13 @@ final class PendingWrite<Value: Sendable>: QueuedWrite {
     private let state: Mutex<State>
 
     init(
-        accounts: [String], bytes: Int, work: @Sendable @escaping (PostgresConnection) async throws -> Value,
+        accounts: [String], bytes: Int, claim: IdempotencyRepository.Claim?,
+        work: @Sendable @escaping (PostgresConnection) async throws -> Value,
         continuation: CheckedContinuation<Value, any Error>
     ) {
         self.accounts = accounts
         self.bytes = bytes
+        self.claim = claim
         self.work = work
         self.state = Mutex(State(continuation: continuation))
     }

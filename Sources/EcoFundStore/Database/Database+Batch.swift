@@ -1,4 +1,5 @@
 import EcoFundCore
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -8,18 +9,29 @@ extension Database {
     /// its own once any write of the batch has failed), answered once that transaction has committed. For
     /// contributions, reversals, payments and recoveries; everything else keeps ``transaction(_:)``.
     ///
+    /// The write is keyed (DESIGN.md invariant 5) by `key`, `operation`, `request` and `principal`: a key used before
+    /// with the same request answers the first response again, without running `body`.
+    ///
     /// - Parameters:
     ///   - accounts: the balance rows `body` moves, locked for the batch in account-code order before any write of
     ///     it runs, so that batches of several servers cannot deadlock.
-    ///   - request: the write's request, whose encoded size counts against the batch's byte limit.
+    ///   - request: the write's request: its encoded size counts against the batch's byte limit, and its hash is
+    ///     the key's.
     /// - Throws: what `body` threw, after its savepoint was rolled back; ``StoreError`` `.unavailable` when the queue
-    ///   is full, or the batch could not commit (send it again with the same `Idempotency-Key`: exactly one effect).
-    public func batched<Value: Sendable>(
-        moving accounts: [AccountCode], request: some Encodable,
-        _ body: @Sendable @escaping (PostgresConnection) async throws -> Value
-    ) async throws -> Value {
-        let bytes = (try? JSONCoding.encoder.encode(request).count) ?? 0
-        return try await commits.submit(moving: accounts.map(\.description), bytes: bytes, on: self, body)
+    ///   is full, or the batch could not commit (send it again with the same `Idempotency-Key`: exactly one effect),
+    ///   `.idempotencyKeyReused` or `.conflict` for a key used for another request or by one not finished.
+    public func batched<Value: Codable & Sendable>(
+        moving accounts: [AccountCode], request: some Encodable, key: IdempotencyKey?, operation: String,
+        by principal: Principal, _ body: @Sendable @escaping (PostgresConnection) async throws -> Value
+    ) async throws -> Keyed<Value> {
+        let encoded = try JSONCoding.encoder.encode(request)
+        let claim = key.map { Idempotency.claim($0, operation: operation, request: encoded, principal: principal) }
+        let logger = self.logger
+        return try await commits.submit(
+            moving: accounts.map(\.description), bytes: encoded.count, claim: claim, on: self
+        ) { connection in
+            try await Idempotency.run(claim, on: connection, logger: logger) { try await body(connection) }
+        }
     }
 
     /// Commits one batch and returns each write's outcome, in order. A batch that could not start (its locks timed
@@ -84,10 +96,16 @@ extension Database {
     ) async throws -> [WriteOutcome]? {
         try await begin(locking: accounts, on: connection)
         do {
-            for write in writes {
-                try await write.run(on: connection)
-                try await endItem(on: connection)
+            let keys = BatchedKeys(
+                claimed: try await IdempotencyRepository.claimAll(
+                    writes.compactMap(\.claim), on: connection, logger: logger))
+            try await BatchedKeys.$current.withValue(keys) {
+                for write in writes {
+                    try await write.run(on: connection)
+                    try await endItem(on: connection)
+                }
             }
+            try await IdempotencyRepository.storeResponses(keys.responses, on: connection, logger: logger)
         } catch {
             if let error = error as? PSQLError, error.isConnectionLoss { throw error }
             try await connection.query("ROLLBACK", logger: logger)

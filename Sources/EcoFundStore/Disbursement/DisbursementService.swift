@@ -248,42 +248,39 @@ public struct DisbursementService: Sendable {
         if let offset { fields["offset"] = offset.decimalString }
         let request = fields
         let moves = [AccountCode.fundCash, .payable(recipient)] + (offset == nil ? [] : [.receivable(recipient)])
-        return try await database.batched(moving: moves, request: request) { connection in
-            try await Idempotency.run(
-                key: idempotencyKey, operation: "confirmPayment:\(id)", request: request, principal: principal,
-                on: connection, logger: logger
-            ) {
-                try await RunRepository.lockFund(on: connection, logger: logger)
-                let (_, proposer) = try await RunRepository.header(id, on: connection, logger: logger)
-                guard proposer != principal.userID else {
-                    throw MakerCheckerError(
-                        detail: "\(principal.subject) proposed run \(id.text) and may not confirm its payments")
-                }
-                let run = try await RunRepository.find(id, on: connection, logger: logger)
-                guard let allocation = run.allocation.allocations.first(where: { $0.recipient == recipient }) else {
-                    throw ValidationError(
-                        .unknownReference, at: "/recipient", "\(recipient) is not a recipient of run \(id.text)")
-                }
-                if let paid = run.payments.first(where: { $0.recipient == recipient }) {
-                    guard paid.bankReference == bankReference else {
-                        throw StoreError(
-                            .conflict, "\(recipient) was already paid under bank reference \(paid.bankReference)")
-                    }
-                    return run
-                }
-                if case .failure(let error) = run.status.outcome(of: .confirmPayment) {
-                    throw StoreError(.conflict, error.description)
-                }
-                guard allocation.amount.fen > 0 else {
-                    throw ValidationError(
-                        .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id.text)")
-                }
-                if let offset { try await Self.checkOffset(offset, of: allocation, on: connection, logger: logger) }
-                try await pay(
-                    allocation, of: run, offset: offset, bankReference: bankReference, valueDate: valueDate,
-                    by: principal, on: connection)
-                return try await RunRepository.find(id, on: connection, logger: logger)
+        return try await database.batched(
+            moving: moves, request: request, key: idempotencyKey, operation: "confirmPayment:\(id)", by: principal
+        ) { connection in
+            try await RunRepository.lockFund(on: connection, logger: logger)
+            let (_, proposer) = try await RunRepository.header(id, on: connection, logger: logger)
+            guard proposer != principal.userID else {
+                throw MakerCheckerError(
+                    detail: "\(principal.subject) proposed run \(id.text) and may not confirm its payments")
             }
+            let run = try await RunRepository.find(id, on: connection, logger: logger)
+            guard let allocation = run.allocation.allocations.first(where: { $0.recipient == recipient }) else {
+                throw ValidationError(
+                    .unknownReference, at: "/recipient", "\(recipient) is not a recipient of run \(id.text)")
+            }
+            if let paid = run.payments.first(where: { $0.recipient == recipient }) {
+                guard paid.bankReference == bankReference else {
+                    throw StoreError(
+                        .conflict, "\(recipient) was already paid under bank reference \(paid.bankReference)")
+                }
+                return run
+            }
+            if case .failure(let error) = run.status.outcome(of: .confirmPayment) {
+                throw StoreError(.conflict, error.description)
+            }
+            guard allocation.amount.fen > 0 else {
+                throw ValidationError(
+                    .invalidValue, at: "/recipient", "\(recipient) was allocated nothing in run \(id.text)")
+            }
+            if let offset { try await Self.checkOffset(offset, of: allocation, on: connection, logger: logger) }
+            try await pay(
+                allocation, of: run, offset: offset, bankReference: bankReference, valueDate: valueDate,
+                by: principal, on: connection)
+            return try await RunRepository.find(id, on: connection, logger: logger)
         }
     }
 

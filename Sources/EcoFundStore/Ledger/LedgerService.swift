@@ -26,25 +26,22 @@ public struct LedgerService: Sendable {
         try principal.authorize(.recordContributions)
         try principal.requireActsFor(request.contributor, to: "record a contribution", at: "/contributor")
         let moves = [AccountCode.fundCash, .contributions(request.contributor)]
-        return try await database.batched(moving: moves, request: request) { connection in
-            try await Idempotency.run(
-                key: idempotencyKey, operation: "recordContribution", request: request, principal: principal,
-                on: connection, logger: logger
-            ) {
-                try await Self.requireContributor(request.contributor, in: database, on: connection, logger: logger)
-                let entry = JournalEntry.contribution(
-                    from: request.contributor, amount: request.amount, valueDate: request.valueDate,
-                    memo: "contribution \(request.reference)")
-                let entryID = try await JournalRepository.insert(
-                    entry, recordedBy: principal.subject, on: connection, logger: logger)
-                let id = UUID()
-                let event = try AuditRepository.Event(
-                    "contribution.recorded", actor: principal.subject,
-                    payload: ContributionEvent(id: id, entryID: entryID, request: request))
-                return try await ContributionRepository.insert(
-                    id: id, request, entryID: entryID, by: principal, recording: event, on: connection,
-                    logger: logger)
-            }
+        return try await database.batched(
+            moving: moves, request: request, key: idempotencyKey, operation: "recordContribution", by: principal
+        ) { connection in
+            try await Self.requireContributor(request.contributor, in: database, on: connection, logger: logger)
+            let entry = JournalEntry.contribution(
+                from: request.contributor, amount: request.amount, valueDate: request.valueDate,
+                memo: "contribution \(request.reference)")
+            let entryID = try await JournalRepository.insert(
+                entry, recordedBy: principal.subject, on: connection, logger: logger)
+            let id = UUID()
+            let event = try AuditRepository.Event(
+                "contribution.recorded", actor: principal.subject,
+                payload: ContributionEvent(id: id, entryID: entryID, request: request))
+            return try await ContributionRepository.insert(
+                id: id, request, entryID: entryID, by: principal, recording: event, on: connection,
+                logger: logger)
         }
     }
 
@@ -74,48 +71,45 @@ public struct LedgerService: Sendable {
             try await ContributionRepository.find(id: id, on: connection, logger: logger)?.contributor
         }
         let moves = [AccountCode.fundCash] + (contributor.map { [AccountCode.contributions($0)] } ?? [])
-        return try await database.batched(moving: moves, request: request) { connection in
-            try await Idempotency.run(
-                key: idempotencyKey, operation: "reverseContribution:\(id)", request: request, principal: principal,
-                on: connection, logger: logger
-            ) {
-                guard let original = try await ContributionRepository.find(id: id, on: connection, logger: logger)
-                else {
-                    throw StoreError(.notFound, "no contribution \(id.text)")
-                }
-                try principal.requireActsFor(original.contributor, to: "reverse a contribution")
-                guard original.reversal == nil else {
-                    throw StoreError(.conflict, "contribution \(id.text) was already reversed")
-                }
-                let valueDate = request.valueDate ?? today
-                guard valueDate >= original.valueDate else {
-                    throw ValidationError(
-                        .invalidDate, at: "/valueDate",
-                        "must not be before the contribution's value date \(original.valueDate)")
-                }
-                let cash = try await JournalRepository.currentBalances([.fundCash], on: connection, logger: logger)
-                guard let held = cash[AccountCode.fundCash.description], held >= original.amount else {
-                    throw StoreError(.fundInsufficient, "fund:cash holds less than the \(original.amount) to reverse")
-                }
-                let entry = JournalEntry.contribution(
-                    from: original.contributor, amount: original.amount, valueDate: original.valueDate, memo: ""
-                ).reversal(
-                    of: original.entryID, valueDate: valueDate, memo: "reversal of contribution \(original.reference)")
-                let entryID = try await JournalRepository.insert(
-                    entry, recordedBy: principal.subject, on: connection, logger: logger)
-                try await ContributionRepository.insertReversal(
-                    of: id, entryID: entryID, reason: request.reason, by: principal, on: connection, logger: logger)
-                try await AuditRepository.record(
-                    "contribution.reversed", actor: principal.subject,
-                    payload: ReversalEvent(
-                        contributionID: id, entryID: entryID, reverses: original.entryID, request: request),
-                    on: connection, logger: logger)
-                guard let reversed = try await ContributionRepository.find(id: id, on: connection, logger: logger)
-                else {
-                    preconditionFailure("contribution \(id.text) vanished inside its own transaction")
-                }
-                return reversed
+        return try await database.batched(
+            moving: moves, request: request, key: idempotencyKey, operation: "reverseContribution:\(id)", by: principal
+        ) { connection in
+            guard let original = try await ContributionRepository.find(id: id, on: connection, logger: logger)
+            else {
+                throw StoreError(.notFound, "no contribution \(id.text)")
             }
+            try principal.requireActsFor(original.contributor, to: "reverse a contribution")
+            guard original.reversal == nil else {
+                throw StoreError(.conflict, "contribution \(id.text) was already reversed")
+            }
+            let valueDate = request.valueDate ?? today
+            guard valueDate >= original.valueDate else {
+                throw ValidationError(
+                    .invalidDate, at: "/valueDate",
+                    "must not be before the contribution's value date \(original.valueDate)")
+            }
+            let cash = try await JournalRepository.currentBalances([.fundCash], on: connection, logger: logger)
+            guard let held = cash[AccountCode.fundCash.description], held >= original.amount else {
+                throw StoreError(.fundInsufficient, "fund:cash holds less than the \(original.amount) to reverse")
+            }
+            let entry = JournalEntry.contribution(
+                from: original.contributor, amount: original.amount, valueDate: original.valueDate, memo: ""
+            ).reversal(
+                of: original.entryID, valueDate: valueDate, memo: "reversal of contribution \(original.reference)")
+            let entryID = try await JournalRepository.insert(
+                entry, recordedBy: principal.subject, on: connection, logger: logger)
+            try await ContributionRepository.insertReversal(
+                of: id, entryID: entryID, reason: request.reason, by: principal, on: connection, logger: logger)
+            try await AuditRepository.record(
+                "contribution.reversed", actor: principal.subject,
+                payload: ReversalEvent(
+                    contributionID: id, entryID: entryID, reverses: original.entryID, request: request),
+                on: connection, logger: logger)
+            guard let reversed = try await ContributionRepository.find(id: id, on: connection, logger: logger)
+            else {
+                preconditionFailure("contribution \(id.text) vanished inside its own transaction")
+            }
+            return reversed
         }
     }
 

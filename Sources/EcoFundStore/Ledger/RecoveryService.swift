@@ -19,34 +19,31 @@ public struct RecoveryService: Sendable {
     {
         try principal.authorize(.recordRecoveries)
         let moves = [AccountCode.fundCash, .receivable(request.recipient)]
-        return try await database.batched(moving: moves, request: request) { connection in
-            try await Idempotency.run(
-                key: idempotencyKey, operation: "recordRecovery", request: request, principal: principal,
-                on: connection, logger: logger
-            ) {
-                try request.check(
-                    owed: try await RecoveryRepository.lockReceivable(
-                        request.recipient, on: connection, logger: logger))
-                let entry = JournalEntry.recovery(
-                    from: request.recipient, amount: request.amount, valueDate: request.valueDate,
-                    memo: "recovery from \(request.recipient), bank reference \(request.bankReference)")
-                let entryID = try await JournalRepository.insert(
-                    entry, recordedBy: principal.subject, on: connection, logger: logger)
-                let recovery = Recovery(
-                    id: UUID(), recipient: request.recipient, amount: request.amount, valueDate: request.valueDate,
-                    bankReference: request.bankReference, entryID: entryID, recordedBy: principal.subject,
-                    recordedAt: Date())
-                try await RecoveryRepository.insertRecovery(
-                    recovery, userID: principal.userID, on: connection, logger: logger)
-                try await AuditRepository.record(
-                    "recovery.recorded", actor: principal.subject,
-                    payload: RecoveryEvent(
-                        id: recovery.id, recipient: recovery.recipient, amount: recovery.amount.decimalString,
-                        valueDate: recovery.valueDate.description, bankReference: recovery.bankReference,
-                        entryID: entryID),
-                    on: connection, logger: logger)
-                return recovery
-            }
+        return try await database.batched(
+            moving: moves, request: request, key: idempotencyKey, operation: "recordRecovery", by: principal
+        ) { connection in
+            try request.check(
+                owed: try await RecoveryRepository.lockReceivable(
+                    request.recipient, on: connection, logger: logger))
+            let entry = JournalEntry.recovery(
+                from: request.recipient, amount: request.amount, valueDate: request.valueDate,
+                memo: "recovery from \(request.recipient), bank reference \(request.bankReference)")
+            let entryID = try await JournalRepository.insert(
+                entry, recordedBy: principal.subject, on: connection, logger: logger)
+            let recovery = Recovery(
+                id: UUID(), recipient: request.recipient, amount: request.amount, valueDate: request.valueDate,
+                bankReference: request.bankReference, entryID: entryID, recordedBy: principal.subject,
+                recordedAt: Date())
+            try await RecoveryRepository.insertRecovery(
+                recovery, userID: principal.userID, on: connection, logger: logger)
+            try await AuditRepository.record(
+                "recovery.recorded", actor: principal.subject,
+                payload: RecoveryEvent(
+                    id: recovery.id, recipient: recovery.recipient, amount: recovery.amount.decimalString,
+                    valueDate: recovery.valueDate.description, bankReference: recovery.bankReference,
+                    entryID: entryID),
+                on: connection, logger: logger)
+            return recovery
         }
     }
 
