@@ -44,6 +44,22 @@ post_load() {
     BENCH_TOKEN=$token BENCH_RUN="$3-$$" wrk -t "$(( $1 < 2 ? $1 : 2 ))" -c "$1" -d "${seconds}s" \
         -s "$here/post-contribution.lua" "http://127.0.0.1:$2" | grep '^RESULT'
 }
+# cpu_ticks PID…: clock ticks of CPU (user and system) the processes have used so far.
+cpu_ticks() {
+    local pid total=0
+    for pid in "$@"; do
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+# pg_pids: this PostgreSQL's processes (the postmaster and its children: backends, WAL writer, checkpointer…).
+pg_pids() {
+    local postmaster
+    postmaster=$(head -n 1 "$dir/pg/postmaster.pid")
+    echo "$postmaster" $(pgrep -P "$postmaster")
+}
+# machine_ticks: clock ticks of all cores so far, busy and in all.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 ms() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1000:.2f}')" "$1"; }
 per_second() { python3 -c "import sys; print(f'{int(sys.argv[1]) / (int(sys.argv[2]) / 1e6):.0f}')" "$1" "$2"; }
@@ -152,13 +168,30 @@ pgbench_run() {
 for clients in 1 8 32 128; do
     threads=$((clients < 2 ? clients : 2))
     say "service: $clients clients, ${seconds}s each"
+    read -r busy_ticks all_ticks <<<"$(machine_ticks)"
     read -r plain_tps plain_p50 plain_p99 plain_failed <<<"$(pgbench_run "$clients" "$here/plain-transfer.sql" plain)"
+    read -r busy_now all_now <<<"$(machine_ticks)"
+    # The plain baseline's CPU: the whole machine's busy time per transaction (pgbench's backends end with the run).
+    plain_cpu=$(python3 -c 'import sys; busy, tps, seconds, hz = map(float, sys.argv[1:]); print(f"{busy / hz * 1000 / max(1, tps * seconds):.2f} ms")' \
+        "$((busy_now - busy_ticks))" "$plain_tps" "$seconds" "$(getconf CLK_TCK)")
     read -r baseline_tps baseline_p50 baseline_p99 baseline_failed <<<"$(pgbench_run "$clients" "$here/contribution.sql" same)"
 
     batches_before=$(metric ecofund_commit_batches)
     writes_before=$(metric ecofund_commit_writes)
     read -r -a buckets_before <<<"$(buckets)"
+    server_ticks=$(cpu_ticks "$service_pid")
+    pg_ticks=$(cpu_ticks $(pg_pids))
+    read -r busy_ticks all_ticks <<<"$(machine_ticks)"
     write=$(post_load "$clients" "$server_port" "c$clients")
+    server_ticks=$(( $(cpu_ticks "$service_pid") - server_ticks ))
+    pg_ticks=$(( $(cpu_ticks $(pg_pids)) - pg_ticks ))
+    read -r busy_now all_now <<<"$(machine_ticks)"
+    cpu=$(python3 -c '
+import sys
+requests, server, pg, busy, whole, hz = map(int, sys.argv[1:])
+print(f"{server / hz * 1000 / max(1, requests):.2f} ms | {pg / hz * 1000 / max(1, requests):.2f} ms | {busy / hz * 1000 / max(1, requests):.2f} ms | {100 * busy / max(1, whole):.0f} %")' \
+        "$(field requests "$write")" "$server_ticks" "$pg_ticks" "$((busy_now - busy_ticks))" "$((all_now - all_ticks))" \
+        "$(getconf CLK_TCK)")
     connections_total=$((connections_total + clients))
     write_rps=$(per_second "$(field requests "$write")" "$(field duration_us "$write")")
     created_total=$((created_total + $(field created "$write")))
@@ -169,7 +202,7 @@ for clients in 1 8 32 128; do
     spread=""
     for index in 0 1 2 3 4; do spread="$spread | $(( buckets_after[index] - buckets_before[index] ))"; done
     rss_now_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$service_pid/status")
-    batch_rows+=("| $clients | $batches | $writes | $(python3 -c "import sys; print(f'{int(sys.argv[1]) / max(1, int(sys.argv[2])):.1f}')" "$writes" "$batches")$spread | $((rss_now_kb / 1024)) MB |")
+    batch_rows+=("| $clients | $batches | $writes | $(python3 -c "import sys; print(f'{int(sys.argv[1]) / max(1, int(sys.argv[2])):.1f}')" "$writes" "$batches")$spread | $((rss_now_kb / 1024)) MB | $cpu | $plain_cpu |")
 
     balance=$(BENCH_TOKEN=$token wrk -t "$threads" -c "$clients" -d "${seconds}s" -s "$here/get.lua" \
         "http://127.0.0.1:$server_port/v1/accounts/fund:cash" | grep '^RESULT')
@@ -223,10 +256,12 @@ unbalanced=$(psql_owner -d bench -Atc "
         echo
     fi
     echo "The service's batches during each POST load (from /metrics; writes per batch, and batches by how many writes"
-    echo "they committed), and the server's RSS after it:"
+    echo "they committed), the server's RSS after it, and the CPU time each write cost the server and PostgreSQL (all"
+    echo "its processes) during the load, the whole machine's busy time per write (the load tool's share included) and"
+    echo "how busy its cores were; beside it, the machine's busy time per transaction of the plain SQL baseline:"
     echo
-    echo "| clients | batches | writes | writes per batch | 1 | 2–8 | 9–32 | 33–128 | 129+ | server RSS |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| clients | batches | writes | writes per batch | 1 | 2–8 | 9–32 | 33–128 | 129+ | server RSS | server CPU per write | PostgreSQL CPU per write | machine CPU per write | cores busy | plain SQL: machine CPU per transaction |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${batch_rows[@]}"
     echo
     echo "Checked afterwards: $created_total contributions acknowledged, $stored in the database, each 100.00; every stored"
