@@ -22,26 +22,33 @@ import Testing
         return Int(Double(line?.split(separator: " ").last ?? "") ?? -1)
     }
 
+    /// Sends `count` writes so that they are committed as one batch (behind a blocker write that holds the
+    /// flusher), and returns their replies in order.
+    static func inOneBatch(
+        _ api: APIHarness, count: Int, _ write: @Sendable @escaping (Int) async throws -> APIHarness.Reply
+    ) async throws -> [APIHarness.Reply] {
+        try await api.database.withOwner { (owner: Database) async throws in
+            try await QueueDriver.inOneBatch(
+                owner: owner, count: count, queueLength: { try await queueLength(api) },
+                blocker: {
+                    _ = try await api.call(
+                        .post, "/v1/contributions", token: api.tokens.financeBeijing, key: "blocker-\(UUID())",
+                        json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
+                }, write)
+        }.map { try $0.get() }
+    }
+
     /// A batch in which nothing fails is written once, without a savepoint per write, and still keeps each write
     /// its own item: its own number, its own audit event for its entry and its contribution.
     @Test func aBatchInWhichNothingFailsIsWrittenOnceWithAnItemPerWrite() async throws {
         try await APIHarness.with { api in
             let beijing = api.tokens.financeBeijing
             let count = 6
-            let replies = try await api.database.withOwner { (owner: Database) async throws in
-                try await QueueDriver.inOneBatch(
-                    owner: owner, count: count, queueLength: { try await Self.queueLength(api) },
-                    blocker: {
-                        _ = try await api.call(
-                            .post, "/v1/contributions", token: beijing, key: "blocker",
-                            json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
-                    }
-                ) { index in
-                    try await api.call(
-                        .post, "/v1/contributions", token: beijing, key: "k\(index)",
-                        json: APIHarness.contribution(amount: "\(index + 1).00", reference: "TOGETHER-\(index)"))
-                }
-            }.map { try $0.get() }
+            let replies = try await Self.inOneBatch(api, count: count) { index in
+                try await api.call(
+                    .post, "/v1/contributions", token: beijing, key: "k\(index)",
+                    json: APIHarness.contribution(amount: "\(index + 1).00", reference: "TOGETHER-\(index)"))
+            }
             #expect(replies.map(\.status) == Array(repeating: 201, count: count))
             #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 0)
             #expect(try await Self.metric("ecofund_commit_batch_writes_max", of: api) == count)
@@ -120,16 +127,7 @@ import Testing
                         json: APIHarness.contribution(amount: "30.00", reference: "GOOD"))
                 },
             ]
-            let replies = try await api.database.withOwner { (owner: Database) async throws in
-                try await QueueDriver.inOneBatch(
-                    owner: owner, count: writes.count, queueLength: { try await Self.queueLength(api) },
-                    blocker: {
-                        _ = try await api.call(
-                            .post, "/v1/contributions", token: beijing, key: "blocker",
-                            json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
-                    }
-                ) { index in try await writes[index]() }
-            }.map { try $0.get() }
+            let replies = try await Self.inOneBatch(api, count: writes.count) { index in try await writes[index]() }
             #expect(replies.map(\.status) == [200, 409, 422, 201, 201, 422, 201])
             // Written together first, rolled back at the first failure, then written again a savepoint per write.
             #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 1)
@@ -171,22 +169,13 @@ import Testing
             #expect(earlier.status == 201)
             let keys = ["earlier", "a", "b", "earlier"]
             func batch() async throws -> [APIHarness.Reply] {
-                try await api.database.withOwner { (owner: Database) async throws in
-                    try await QueueDriver.inOneBatch(
-                        owner: owner, count: keys.count, queueLength: { try await Self.queueLength(api) },
-                        blocker: {
-                            _ = try await api.call(
-                                .post, "/v1/contributions", token: beijing, key: "blocker-\(UUID())",
-                                json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
-                        }
-                    ) { index in
-                        let amount = keys[index] == "earlier" ? "7.00" : "\(index + 1).00"
-                        let reference = keys[index] == "earlier" ? "EARLIER" : "KEYED-\(keys[index])"
-                        return try await api.call(
-                            .post, "/v1/contributions", token: beijing, key: keys[index],
-                            json: APIHarness.contribution(amount: amount, reference: reference))
-                    }
-                }.map { try $0.get() }
+                try await Self.inOneBatch(api, count: keys.count) { index in
+                    let amount = keys[index] == "earlier" ? "7.00" : "\(index + 1).00"
+                    let reference = keys[index] == "earlier" ? "EARLIER" : "KEYED-\(keys[index])"
+                    return try await api.call(
+                        .post, "/v1/contributions", token: beijing, key: keys[index],
+                        json: APIHarness.contribution(amount: amount, reference: reference))
+                }
             }
             let first = try await batch()
             #expect(first.map(\.status) == [201, 201, 201, 201])
@@ -210,20 +199,11 @@ import Testing
     @Test func aKeyTwoWritesOfOneBatchShareIsWrittenOnceAndReplayed() async throws {
         try await APIHarness.with { api in
             let beijing = api.tokens.financeBeijing
-            let replies = try await api.database.withOwner { (owner: Database) async throws in
-                try await QueueDriver.inOneBatch(
-                    owner: owner, count: 3, queueLength: { try await Self.queueLength(api) },
-                    blocker: {
-                        _ = try await api.call(
-                            .post, "/v1/contributions", token: beijing, key: "blocker",
-                            json: APIHarness.contribution(amount: "1.00", reference: "BLOCKER"))
-                    }
-                ) { index in
-                    try await api.call(
-                        .post, "/v1/contributions", token: beijing, key: index == 1 ? "other" : "twice",
-                        json: APIHarness.contribution(amount: "5.00", reference: "TWICE-\(index == 1)"))
-                }
-            }.map { try $0.get() }
+            let replies = try await Self.inOneBatch(api, count: 3) { index in
+                try await api.call(
+                    .post, "/v1/contributions", token: beijing, key: index == 1 ? "other" : "twice",
+                    json: APIHarness.contribution(amount: "5.00", reference: "TWICE-\(index == 1)"))
+            }
             #expect(replies.map(\.status) == [201, 201, 201])
             #expect(replies[0].string("id") == replies[2].string("id"))
             #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 1)
