@@ -21,6 +21,14 @@ import Testing
         func decodeRow(_ row: PostgresRow) throws -> Int32 { try row.decode(Int32.self) }
     }
 
+    private enum Other {
+        struct Answer: HotStatement {
+            static let sql = "SELECT $1::integer + 2"
+            func makeBindings() -> PostgresBindings { PostgresBindings() }
+            func decodeRow(_ row: PostgresRow) throws {}
+        }
+    }
+
     /// A hot statement is prepared once on a connection, under its short name, and executed by name after.
     @Test func aStatementIsPreparedOnceAndExecutedByNameAfter() async throws {
         try await TestDatabase.with { database in
@@ -40,7 +48,10 @@ import Testing
                     for try await (name, sql) in rows.decode((String, String).self) { prepared[name] = sql }
                     return prepared
                 }
-                #expect(prepared == ["ecofund_Answer": Answer.sql])
+                #expect(prepared == [Answer.name: Answer.sql])
+                #expect(Answer.name.hasPrefix("ecofund_Answer_") && Answer.name.utf8.count <= 63)
+                // Another statement of the same short name gets a name of its own.
+                #expect(Answer.name != Other.Answer.name)
             }
         }
     }

@@ -11,9 +11,13 @@ import Synchronization
 protocol HotStatement: PostgresPreparedStatement {}
 
 extension HotStatement {
-    /// One prefix and a short name: PostgreSQL cuts a statement name at 63 bytes, and the default (the Swift type's
-    /// full name) could be cut into another's.
-    static var name: String { "ecofund_\(String(describing: Self.self))" }
+    /// The type's short name and a hash of its SQL: PostgreSQL cuts a statement name at 63 bytes, so the default
+    /// (the Swift type's full name) could be cut into another's; and PostgresNIO sends a statement's SQL only the
+    /// first time its name is used on a connection, so two statements sharing a name would run the first one's SQL.
+    /// (The hash is this process's, as a connection's prepared statements are.)
+    static var name: String {
+        "ecofund_\(String(describing: Self.self))_\(String(UInt(bitPattern: sql.hashValue), radix: 16))"
+    }
 }
 
 extension PostgresConnection {
