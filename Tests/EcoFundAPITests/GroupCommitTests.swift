@@ -182,6 +182,10 @@ import Testing
             #expect(first[0].string("id") == earlier.string("id") && first[3].string("id") == earlier.string("id"))
             // Replays of a key committed before need no second writing.
             #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 0)
+            // The two new keys' responses were stored by one statement: their rows' new versions share its command
+            // id within the batch's transaction (a statement a write would give each its own).
+            let storedBy = "(SELECT DISTINCT cmin::text FROM idempotency_keys WHERE key IN ('a', 'b')) statements"
+            #expect(try await api.count(storedBy) == 1)
 
             // Every key of that batch, sent again in one batch, answers what it answered the first time.
             let again = try await batch()

@@ -29,16 +29,17 @@ enum IdempotencyRepository {
 
     /// Claims the key for this request; false when the caller used it before (or a concurrent request holds it).
     static func claim(_ claim: Claim, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        try await !connection.execute(hot: ClaimKey(claim: claim), logger: logger).isEmpty
+        try await claimAll([claim], on: connection, logger: logger).contains(claim.id)
     }
 
     static func storeResponse(_ body: String, of claim: Claim, on connection: PostgresConnection, logger: Logger)
         async throws
     {
-        _ = try await connection.execute(hot: StoreResponse(claim: claim, body: body), logger: logger)
+        try await storeResponses([(claim, body)], on: connection, logger: logger)
     }
 
-    /// Claims the keys of a batch's writes in one statement; returns those claimed (a key used before is not).
+    /// Claims the keys of writes in one statement (a batch's, or one write's); returns those claimed (a key used
+    /// before is not).
     static func claimAll(_ claims: [Claim], on connection: PostgresConnection, logger: Logger) async throws
         -> Set<ClaimID>
     {
@@ -46,7 +47,7 @@ enum IdempotencyRepository {
         return Set(try await connection.execute(hot: ClaimKeys(claims: claims), logger: logger))
     }
 
-    /// Stores the responses of a batch's writes in one statement.
+    /// Stores the responses of writes in one statement (a batch's, or one write's).
     static func storeResponses(
         _ responses: [(claim: Claim, body: String)], on connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -91,43 +92,6 @@ enum IdempotencyRepository {
             bindings.append(responses.map(\.claim.userID))
             bindings.append(responses.map(\.claim.key))
             bindings.append(responses.map(\.body))
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws {}
-    }
-
-    private struct ClaimKey: HotStatement {
-        static let sql = """
-            INSERT INTO idempotency_keys (user_id, key, operation, request_hash) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (user_id, key) DO NOTHING RETURNING 1
-            """
-        let claim: Claim
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 4)
-            bindings.append(claim.userID)
-            bindings.append(claim.key)
-            bindings.append(claim.operation)
-            bindings.append(ByteBuffer(bytes: claim.requestHash))
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Int32 { try row.decode(Int32.self) }
-    }
-
-    private struct StoreResponse: HotStatement {
-        static let sql = """
-            UPDATE idempotency_keys SET response_status = 200, response_body = $3::jsonb WHERE user_id = $1 AND key = $2
-            """
-        let claim: Claim
-        let body: String
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(claim.userID)
-            bindings.append(claim.key)
-            bindings.append(body)
             return bindings
         }
 
