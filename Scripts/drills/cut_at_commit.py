@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A TCP proxy in front of PostgreSQL that loses the answer to a batch's COMMIT.
 
-Usage: cut_at_commit.py UPSTREAM_HOST UPSTREAM_PORT CUTS [--hold]
+Usage: cut_at_commit.py UPSTREAM_HOST UPSTREAM_PORT CUTS [--hold] [--any]
 
 Listens on 127.0.0.1 (a free port, printed as the first line of standard output) and passes every connection through
 to the upstream server. On a connection that has ended an item with batch_item_end() (a batch of the commit queue
@@ -9,8 +9,9 @@ holding several writes, with or without a savepoint per write), the first CUTS t
 the COMMIT on, lets the server finish it, throws its answer away and closes the connection: the client cannot know
 whether the batch committed, which is what a failover or a network cut at that moment does. With --hold it keeps
 the connection open instead and passes nothing more either way, as a peer that vanished without a word (a machine
-lost, a network partition) does: no answer ever comes and no end of the connection either. Runs until killed; used by
-the Swift tests and the drills.
+lost, a network partition) does: no answer ever comes and no end of the connection either. With --any it cuts at
+any transaction's COMMIT, not only a batch's (a read's or a sealer round's). Runs until killed; used by the Swift
+tests and the drills.
 """
 import socket
 import sys
@@ -19,6 +20,7 @@ import time
 
 host, port, cuts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 hold = "--hold" in sys.argv[4:]
+any_commit = "--any" in sys.argv[4:]
 lock = threading.Lock()
 
 
@@ -65,7 +67,7 @@ def serve(client):
                 break
             if b"batch_item_end" in data:
                 state["batch"] = True
-            if state["batch"] and b"COMMIT" in data and take_cut():
+            if (state["batch"] or any_commit) and b"COMMIT" in data and take_cut():
                 state["cut"] = True
                 upstream.sendall(data)
                 if hold:

@@ -7,12 +7,12 @@ import Foundation
 
 /// `Scripts/drills/cut_at_commit.py` running in front of the test's PostgreSQL: it passes a batch's COMMIT on and
 /// drops the answer, `cuts` times; then closes the connection, or with `holding` keeps it open without passing
-/// anything more (a peer gone without a word).
+/// anything more (a peer gone without a word). With `anyCommit` it cuts at any transaction's COMMIT.
 final class CutAtCommitProxy: @unchecked Sendable {
     let port: Int
     private let process = Process()
 
-    init(upstream: DatabaseURL, cuts: Int, holding: Bool = false) throws {
+    init(upstream: DatabaseURL, cuts: Int, holding: Bool = false, anyCommit: Bool = false) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -20,7 +20,7 @@ final class CutAtCommitProxy: @unchecked Sendable {
             [
                 root.appendingPathComponent("Scripts/drills/cut_at_commit.py").path, upstream.host, "\(upstream.port)",
                 "\(cuts)",
-            ] + (holding ? ["--hold"] : [])
+            ] + (holding ? ["--hold"] : []) + (anyCommit ? ["--any"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

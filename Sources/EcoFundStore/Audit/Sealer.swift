@@ -37,12 +37,14 @@ public struct Sealer: Service {
     /// round only. Leadership is per round: a transaction-level advisory lock, so a server that dies or loses its
     /// database mid-round holds nothing afterwards. (A sealer that kept one leased connection and a session lock
     /// for ever stopped sealing for good when PostgreSQL restarted under it: the crash drill found that.)
+    /// A round holds its connection for at most the database's ``Database/workTimeLimit``: a statement that is never
+    /// answered (written to a connection that had just closed) would otherwise stop this server's sealing for good.
     private func loop() async {
         var failing = false
         while !Task.isCancelled {
             var sealed = 0
             do {
-                sealed = try await database.client.withConnection { connection in
+                sealed = try await database.withLeasedConnection(within: database.workTimeLimit) { connection in
                     try await sealRound(on: connection)
                 }
                 if failing { logger.info("sealer sealing again") }

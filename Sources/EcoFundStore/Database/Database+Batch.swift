@@ -41,10 +41,8 @@ extension Database {
         var attempt = 1
         while true {
             do {
-                return try await withLeasedConnection { connection in
-                    try await connection.withTimeLimit(commits.limits.batchTimeLimit) {
-                        try await commitAttempt(writes, on: connection)
-                    }
+                return try await withLeasedConnection(within: commits.limits.batchTimeLimit, onEventLoop: true) {
+                    connection in try await commitAttempt(writes, on: connection)
                 }
             } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {
                 attempt += 1

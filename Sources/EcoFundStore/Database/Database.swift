@@ -22,6 +22,12 @@ public struct Database: Sendable {
     public static let leaseTimeoutSeconds: Int64 = 5
     /// Attempts of a transaction that failed with a serialization failure or deadlock.
     public static let transactionAttemptsMax = 5
+    /// Longest a read or a transaction may hold its connection (``workTimeLimit``) unless told otherwise: six statement
+    /// timeouts, far past anything the service does in one. PostgreSQL's own timeouts cannot end every wait: not one
+    /// for an answer the network lost, nor one for a statement PostgresNIO never answers (written to a connection
+    /// that had just closed, as in a failover). Without a bound such a wait held its request and its pooled
+    /// connection for good; the commit queue's batches have a bound of their own (``CommitQueue/Limits``).
+    public static let workTimeLimitDefault = Duration.milliseconds(6 * statementTimeoutMs)
 
     public let client: PostgresClient
     public let logger: Logger
@@ -32,11 +38,18 @@ public struct Database: Sendable {
     public let commits: CommitQueue
     /// Accounts seen open: a write that names one skips the lookup.
     public let openAccounts = OpenAccounts()
+    /// Longest a read, a transaction or a sealer round may hold its connection: past it the connection is closed and
+    /// the caller gets ``StoreError`` `.unavailable` (``workTimeLimitDefault``).
+    public let workTimeLimit: Duration
 
-    public init(client: PostgresClient, logger: Logger, commitLimits: CommitQueue.Limits = .standard) {
+    public init(
+        client: PostgresClient, logger: Logger, commitLimits: CommitQueue.Limits = .standard,
+        workTimeLimit: Duration = Self.workTimeLimitDefault
+    ) {
         self.client = client
         self.logger = logger
         self.commits = CommitQueue(limits: commitLimits)
+        self.workTimeLimit = workTimeLimit
     }
 
     /// Runs `body` in one transaction (READ COMMITTED: row locks guard balances), committing if it returns.
@@ -50,7 +63,7 @@ public struct Database: Sendable {
         while true {
             do {
                 return try await translatingErrors {
-                    try await withLeasedConnection { connection in
+                    try await withLeasedConnection(within: workTimeLimit) { connection in
                         try await connection.inTransaction(logger: logger) { try await body(connection) }
                     }
                 }
@@ -75,7 +88,7 @@ public struct Database: Sendable {
         -> Result
     {
         try await translatingErrors {
-            try await withLeasedConnection { connection in try await body(connection) }
+            try await withLeasedConnection(within: workTimeLimit) { connection in try await body(connection) }
         }
     }
 
@@ -107,12 +120,14 @@ public struct Database: Sendable {
     }
 
     /// `client.withConnection`, giving up with ``StoreError/Code/unavailable`` if no connection is handed out
-    /// within ``leaseTimeoutSeconds``.
+    /// within ``leaseTimeoutSeconds``, and with ``TimeLimitExceeded`` (the connection closed) if `body` holds it longer
+    /// than `limit` (``PostgresConnection/withTimeLimit(_:onEventLoop:_:)``, where `onEventLoop` is explained).
     ///
     /// The work races a second task that waits for the lease's deadline. That task sleeps on a continuation which
     /// one shared watchdog resumes, not on a timer of its own: a cancelled `Task.sleep` keeps its memory until its
     /// deadline passes, which at thousands of requests a second held hundreds of megabytes.
     func withLeasedConnection<Result: Sendable>(
+        within limit: Duration, onEventLoop: Bool = false,
         _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let lease = Lease(deadline: .now + .seconds(Self.leaseTimeoutSeconds))
@@ -141,7 +156,9 @@ public struct Database: Sendable {
                         usage.inUse.add(1, ordering: .relaxed)
                         defer { usage.inUse.subtract(1, ordering: .relaxed) }
                         do {
-                            let result = try await body(connection)
+                            let result = try await connection.withTimeLimit(limit, onEventLoop: onEventLoop) {
+                                try await body(connection)
+                            }
                             await endLease(of: connection)
                             return result
                         } catch {
@@ -178,6 +195,12 @@ public struct Database: Sendable {
         } catch let error as PSQLError {
             if error.isRetryable { throw error }
             throw meaning(of: error)
+        } catch let error as TimeLimitExceeded {
+            logger.warning("work on a connection ran past its time limit", metadata: ["error": "\(error)"])
+            throw StoreError(
+                .unavailable,
+                "the database did not answer within \(error.limit); whether a change took effect is unknown until you look (with the same Idempotency-Key, sending it again takes effect once)"
+            )
         }
     }
 
@@ -205,117 +228,6 @@ public final class PoolUsage: Sendable {
     public let waiting = Atomic(0)
     public let inUse = Atomic(0)
     public init() {}
-}
-
-/// One wait for a pooled connection: whether it was handed out before its deadline, shared by the task doing the work,
-/// the task waiting for the deadline, and the watchdog.
-final class Lease: Sendable {
-    enum State: Sendable { case waiting, acquired, timedOut, finished }
-    private struct Guarded: Sendable {
-        var state = State.waiting
-        var acquired = false
-        var waiter: CheckedContinuation<Bool, Never>?
-    }
-
-    let deadline: ContinuousClock.Instant
-    private let guarded = Mutex(Guarded())
-
-    init(deadline: ContinuousClock.Instant) { self.deadline = deadline }
-
-    /// The connection arrived: true unless the deadline passed first.
-    func acquire() -> Bool {
-        guarded.withLock { guarded in
-            if guarded.state == .waiting {
-                guarded.state = .acquired
-                guarded.acquired = true
-            }
-            return guarded.state == .acquired
-        }
-    }
-
-    /// Whether a connection was ever handed to the work.
-    var wasAcquired: Bool { guarded.withLock { $0.acquired } }
-
-    /// Suspends until the lease times out (true) or ends another way (false).
-    func expired() async -> Bool {
-        await withCheckedContinuation { continuation in
-            let state = guarded.withLock { guarded in
-                if guarded.state == .waiting || guarded.state == .acquired { guarded.waiter = continuation }
-                return guarded.state
-            }
-            switch state {
-            case .timedOut: continuation.resume(returning: true)
-            case .finished: continuation.resume(returning: false)
-            case .waiting, .acquired: break
-            }
-        }
-    }
-
-    /// Called by the watchdog once the deadline has passed: a lease still waiting times out.
-    func expire() {
-        let waiter: CheckedContinuation<Bool, Never>? = guarded.withLock { guarded in
-            guard guarded.state == .waiting else { return nil }
-            guarded.state = .timedOut
-            defer { guarded.waiter = nil }
-            return guarded.waiter
-        }
-        waiter?.resume(returning: true)
-    }
-
-    /// The work is over, whichever way: releases the deadline task.
-    func finish() {
-        let waiter: CheckedContinuation<Bool, Never>? = guarded.withLock { guarded in
-            if guarded.state != .timedOut { guarded.state = .finished }
-            defer { guarded.waiter = nil }
-            return guarded.waiter
-        }
-        waiter?.resume(returning: false)
-    }
-
-    var isOver: Bool { guarded.withLock { $0.state == .finished || $0.state == .timedOut } }
-}
-
-/// Times out leases with one loop that ticks only while leases are waiting, instead of a timer per lease.
-final class LeaseWatchdog: Sendable {
-    static let tick = Duration.milliseconds(100)
-
-    private struct Guarded: Sendable {
-        var leases: [ObjectIdentifier: Lease] = [:]
-        var running = false
-    }
-
-    private let guarded = Mutex(Guarded())
-
-    func watch(_ lease: Lease) {
-        let start = guarded.withLock { guarded in
-            guarded.leases[ObjectIdentifier(lease)] = lease
-            defer { guarded.running = true }
-            return !guarded.running
-        }
-        if start { Task.detached { await self.loop() } }
-    }
-
-    private func loop() async {
-        while true {
-            try? await Task.sleep(for: Self.tick)
-            let now = ContinuousClock.now
-            let (expired, stop): ([Lease], Bool) = guarded.withLock { guarded in
-                var expired: [Lease] = []
-                for (id, lease) in guarded.leases {
-                    if lease.isOver {
-                        guarded.leases[id] = nil
-                    } else if lease.deadline <= now {
-                        expired.append(lease)
-                        guarded.leases[id] = nil
-                    }
-                }
-                if guarded.leases.isEmpty { guarded.running = false }
-                return (expired, guarded.leases.isEmpty)
-            }
-            for lease in expired { lease.expire() }
-            if stop { return }
-        }
-    }
 }
 
 extension PostgresConnection {
