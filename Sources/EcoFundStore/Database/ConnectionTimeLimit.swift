@@ -11,19 +11,16 @@ struct TimeLimitExceeded: Error, CustomStringConvertible {
 }
 
 extension PostgresConnection {
-    /// Runs `work`, waiting for it at most `limit`. Past that the connection is closed — nothing more of the work can
-    /// reach the database — and ``TimeLimitExceeded`` is thrown, whether or not the work has ended.
-    ///
-    /// With `onEventLoop` the work runs on this connection's event loop, where PostgreSQL's answers arrive: for the
-    /// commit queue's batches, which are nothing but statements one after another. Other work (which may decode and
-    /// compute between its statements) runs on Swift's shared pool, so as not to hold up the loop's other channels.
+    /// Runs `work` on this connection's event loop, waiting for it at most `limit`. Past that the connection is
+    /// closed — nothing more of the work can reach the database — and ``TimeLimitExceeded`` is thrown, whether or
+    /// not the work has ended.
     ///
     /// The wait does not depend on the work ending: PostgresNIO 1.33 never answers a statement written to a
     /// connection that closed a moment before (the statement goes nowhere and its promise is never completed), and
     /// closing such a connection again does nothing. The commit queue's flusher hung so in the failover drill, with
     /// every write of the server waiting behind it. Work left behind there stays suspended; it holds no connection.
     func withTimeLimit<Value: Sendable>(
-        _ limit: Duration, onEventLoop: Bool = true, _ work: @Sendable @escaping () async throws -> Value
+        _ limit: Duration, _ work: @Sendable @escaping () async throws -> Value
     ) async throws -> Value {
         let outcome = FirstOutcome<Value>()
         do {
@@ -32,8 +29,7 @@ extension PostgresConnection {
                 let timer = eventLoop.scheduleTask(in: TimeAmount(limit)) {
                     outcome.settle(.failure(TimeLimitExceeded(limit: limit)))
                 }
-                let executor: (any TaskExecutor)? = onEventLoop ? EventLoopTaskExecutor(loop: eventLoop) : nil
-                Task(executorPreference: executor) {
+                Task(executorPreference: EventLoopTaskExecutor(loop: eventLoop)) {
                     let result: Result<Value, any Error>
                     do { result = .success(try await work()) } catch { result = .failure(error) }
                     timer.cancel()

@@ -41,7 +41,7 @@ extension Database {
         var attempt = 1
         while true {
             do {
-                return try await withLeasedConnection(within: commits.limits.batchTimeLimit, onEventLoop: true) {
+                return try await withLeasedConnection(within: commits.limits.batchTimeLimit) {
                     connection in try await commitAttempt(writes, on: connection)
                 }
             } catch let error as PSQLError where error.isRetryable && attempt < Self.transactionAttemptsMax {

@@ -121,14 +121,13 @@ public struct Database: Sendable {
 
     /// `client.withConnection`, giving up with ``StoreError/Code/unavailable`` if no connection is handed out
     /// within ``leaseTimeoutSeconds``, and with ``TimeLimitExceeded`` (the connection closed) if `body` holds it longer
-    /// than `limit` (``PostgresConnection/withTimeLimit(_:onEventLoop:_:)``, where `onEventLoop` is explained).
+    /// than `limit` (``PostgresConnection/withTimeLimit(_:_:)``). `body` runs on the connection's event loop.
     ///
     /// The work races a second task that waits for the lease's deadline. That task sleeps on a continuation which
     /// one shared watchdog resumes, not on a timer of its own: a cancelled `Task.sleep` keeps its memory until its
     /// deadline passes, which at thousands of requests a second held hundreds of megabytes.
     func withLeasedConnection<Result: Sendable>(
-        within limit: Duration, onEventLoop: Bool = false,
-        _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
+        within limit: Duration, _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let lease = Lease(deadline: .now + .seconds(Self.leaseTimeoutSeconds))
         watchdog.watch(lease)
@@ -142,22 +141,26 @@ public struct Database: Sendable {
             group.addTask {
                 while true {
                     let result: Result? = try await client.withConnection { connection in
-                        // A connection that closed a moment ago can still be handed out; a statement written to it
-                        // is never answered (PostgresNIO 1.33). It goes back unused, and the pool drops it.
-                        guard !connection.isClosed else {
-                            logger.notice("skipped a pooled connection that had closed")
-                            return nil
-                        }
                         // A connection that comes just after the deadline is handed back unused, with the same
                         // error the deadline task throws: whichever of the two the group sees first, the caller
                         // gets a 503.
+                        let first = !lease.wasAcquired
                         guard lease.acquire() else { throw timedOut }
-                        usage.waiting.subtract(1, ordering: .relaxed)
+                        if first { usage.waiting.subtract(1, ordering: .relaxed) }
                         usage.inUse.add(1, ordering: .relaxed)
                         defer { usage.inUse.subtract(1, ordering: .relaxed) }
                         do {
-                            let result = try await connection.withTimeLimit(limit, onEventLoop: onEventLoop) {
-                                try await body(connection)
+                            let result = try await connection.withTimeLimit(limit) { () -> Result? in
+                                // A connection that closed a moment ago can still be handed out, and a statement
+                                // written to it is never answered (PostgresNIO 1.33). Only the connection's event
+                                // loop, where this runs, closes it: looked at here, just before the work writes its
+                                // first statement, it is seen as closed if it is. Then it goes back unused, the
+                                // pool drops it, and the lease waits for another.
+                                guard !connection.isClosed else {
+                                    logger.notice("skipped a pooled connection that had closed")
+                                    return nil
+                                }
+                                return try await body(connection)
                             }
                             await endLease(of: connection)
                             return result
