@@ -35,6 +35,9 @@ public struct AppConfiguration: Sendable {
     public var metricsPort: Int?
     /// The address of the metrics listener. Defaults to 127.0.0.1.
     public var metricsHost: String
+    /// Told the port the metrics listener is bound to, once it listens: a test binds port 0 and learns its port here
+    /// (a port picked free beforehand may be taken by the time the listener binds it, which ended the whole server).
+    public var metricsListening: (@Sendable (Int) async -> Void)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: DatabaseURL,
@@ -100,6 +103,9 @@ public func buildApplication(_ configuration: AppConfiguration, frontEnd: FrontE
                 router: buildMetricsRouter(telemetry: telemetry),
                 configuration: .init(
                     address: .hostname(configuration.metricsHost, port: metricsPort), serverName: "ecofund-metrics"),
+                onServerRunning: { [listening = configuration.metricsListening] channel in
+                    await listening?(channel.localAddress?.port ?? metricsPort)
+                },
                 logger: logger))
     }
     var app = Application(

@@ -9,10 +9,6 @@ import HummingbirdTesting
 import PostgresNIO
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The real application (the same `buildApplication` that `ecofund serve` runs) over real HTTP on a free port,
 /// against a database of the test's own, with a token per role.
 struct APIHarness: Sendable {
@@ -72,14 +68,17 @@ struct APIHarness: Sendable {
                     assessor: try await issue("chen.assessor", "assessor"),
                     auditor: try await issue("sun.auditor", "auditor"))
             }
-            let metricsPort = try freePort()
-            let app = try await buildApplication(
-                AppConfiguration(
-                    host: "127.0.0.1", port: 0, databaseURL: database.appURL, readDatabaseURL: readDatabaseURL,
-                    logLevel: .warning,
-                    signingKey: signingKey, idleTimeout: idleTimeout, metricsPort: metricsPort))
+            // Both listeners bind port 0; the metrics one says which port it got once it listens.
+            let (metricsPorts, listening) = AsyncStream.makeStream(of: Int.self)
+            var configuration = AppConfiguration(
+                host: "127.0.0.1", port: 0, databaseURL: database.appURL, readDatabaseURL: readDatabaseURL,
+                logLevel: .warning, signingKey: signingKey, idleTimeout: idleTimeout, metricsPort: 0)
+            configuration.metricsListening = { port in listening.yield(port) }
+            let app = try await buildApplication(configuration)
             try await app.test(.live) { client in
                 let port = try #require(client.port)
+                var ports = metricsPorts.makeAsyncIterator()
+                let metricsPort = try #require(await ports.next())
                 try await body(APIHarness(port: port, metricsPort: metricsPort, tokens: tokens, database: database))
             }
         }
@@ -162,22 +161,4 @@ struct APIHarness: Sendable {
 
     /// The number of rows in a table, counted by the owner.
     func count(_ table: String) async throws -> Int { try await database.count(table) }
-}
-
-/// A port nobody listens on now, on 127.0.0.1 (for a listener whose port the test must know before it starts).
-func freePort() throws -> Int {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(socket, socketAddress, length) == 0 && getsockname(socket, socketAddress, &length) == 0
-        }
-    }
-    guard bound else { throw ConfigurationError("no free port on 127.0.0.1") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
