@@ -133,6 +133,8 @@ public struct Database: Sendable {
         watchdog.watch(lease)
         let timedOut = StoreError(
             .unavailable, "no database connection within \(Self.leaseTimeoutSeconds) s; try again shortly")
+        let closedAsHandedOut = StoreError(
+            .unavailable, "the database connection closed as it was handed out; nothing was done, try again shortly")
         let usage = self.usage
         usage.waiting.add(1, ordering: .relaxed)
         defer { if !lease.wasAcquired { usage.waiting.subtract(1, ordering: .relaxed) } }
@@ -141,25 +143,26 @@ public struct Database: Sendable {
             group.addTask {
                 while true {
                     let result: Result? = try await client.withConnection { connection in
+                        // A connection that closed a moment ago can still be handed out; a statement written to it
+                        // is never answered (PostgresNIO 1.33). It goes back unused, the pool drops it, and the
+                        // lease (still waiting, its deadline still running) waits for another.
+                        guard !connection.isClosed else {
+                            logger.notice("skipped a pooled connection that had closed")
+                            return nil
+                        }
                         // A connection that comes just after the deadline is handed back unused, with the same
                         // error the deadline task throws: whichever of the two the group sees first, the caller
                         // gets a 503.
-                        let first = !lease.wasAcquired
                         guard lease.acquire() else { throw timedOut }
-                        if first { usage.waiting.subtract(1, ordering: .relaxed) }
+                        usage.waiting.subtract(1, ordering: .relaxed)
                         usage.inUse.add(1, ordering: .relaxed)
                         defer { usage.inUse.subtract(1, ordering: .relaxed) }
                         do {
-                            let result = try await connection.withTimeLimit(limit) { () -> Result? in
-                                // A connection that closed a moment ago can still be handed out, and a statement
-                                // written to it is never answered (PostgresNIO 1.33). Only the connection's event
-                                // loop, where this runs, closes it: looked at here, just before the work writes its
-                                // first statement, it is seen as closed if it is. Then it goes back unused, the
-                                // pool drops it, and the lease waits for another.
-                                guard !connection.isClosed else {
-                                    logger.notice("skipped a pooled connection that had closed")
-                                    return nil
-                                }
+                            let result = try await connection.withTimeLimit(limit) {
+                                // Only the connection's event loop, where this runs, closes it: looked at again
+                                // here, just before the work writes its first statement, a close that began after
+                                // the look above is seen. Nothing has been sent, so the answer is a plain 503.
+                                guard !connection.isClosed else { throw closedAsHandedOut }
                                 return try await body(connection)
                             }
                             await endLease(of: connection)
