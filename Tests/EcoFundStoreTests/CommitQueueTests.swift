@@ -36,7 +36,7 @@ import Testing
     /// back. Every write of the batch is answered 503; sent again with the same key, each is replayed — one effect.
     @Test func aCommitWhoseAnswerIsLostAnswersEveryWrite503AndRetriesTakeEffectOnce() async throws {
         try await TestDatabase.with { (database: TestDatabase) async throws in
-            let proxy = try CutAtCommitProxy(upstream: database.appURL, cuts: 1)
+            let proxy = try await CutAtCommitProxy(upstream: database.appURL, cuts: 1)
             defer { proxy.stop() }
             let admin = try await database.principal(.admin)
             try await Database.withPool(
@@ -77,9 +77,9 @@ import Testing
     /// The batch's time limit does: its connection is closed, its writes are answered 503, the flusher goes on with
     /// the next write, and the writes sent again with their keys take effect once. Without the limit the test would
     /// wait for ever; its time limit turns that into a failure.
-    @Test(.timeLimit(.minutes(1))) func aBatchWhoseConnectionFallsSilentIsAnswered503AfterItsTimeLimit() async throws {
-        try await TestDatabase.with { (database: TestDatabase) async throws in
-            let proxy = try CutAtCommitProxy(upstream: database.appURL, cuts: 1, holding: true)
+    @Test func aBatchWhoseConnectionFallsSilentIsAnswered503AfterItsTimeLimit() async throws {
+        try await TestDatabase.with(within: .seconds(60)) { (database: TestDatabase) async throws in
+            let proxy = try await CutAtCommitProxy(upstream: database.appURL, cuts: 1, holding: true)
             defer { proxy.stop() }
             let admin = try await database.principal(.admin)
             try await Database.withPool(

@@ -11,8 +11,8 @@ import Testing
     /// by PostgresNIO 1.33, and closing the connection again does nothing. The time limit still ends the wait, with
     /// its own error. (If PostgresNIO one day answers such a statement with an error, that error comes back instead,
     /// and the second expectation says so.)
-    @Test(.timeLimit(.minutes(1))) func aStatementOnAClosedConnectionIsGivenUpAtTheTimeLimit() async throws {
-        try await TestDatabase.with { database in
+    @Test func aStatementOnAClosedConnectionIsGivenUpAtTheTimeLimit() async throws {
+        try await TestDatabase.with(within: .seconds(60)) { database in
             try await database.withApp { app in
                 try await app.client.withConnection { connection in
                     try await connection.close()
@@ -51,8 +51,8 @@ import Testing
 
     /// Work that runs too long on a connection that is alive is cut off: the connection is closed, so that
     /// nothing more of it reaches the database, and the statement it was waiting on ends with the connection.
-    @Test(.timeLimit(.minutes(1))) func workPastTheLimitOnALiveConnectionClosesIt() async throws {
-        try await TestDatabase.with { database in
+    @Test func workPastTheLimitOnALiveConnectionClosesIt() async throws {
+        try await TestDatabase.with(within: .seconds(60)) { database in
             try await database.withApp { app in
                 try await app.client.withConnection { connection in
                     await #expect(throws: TimeLimitExceeded.self) {
@@ -69,8 +69,8 @@ import Testing
     /// A connection closed by its last user as it hands it back may be handed straight to the next (the pool has not
     /// seen the close yet). The next one's work must still end — with its result, or 503 if its statement met the
     /// closing connection — and never wait for ever. (Handed out once it is closed, it is skipped by the lease.)
-    @Test(.timeLimit(.minutes(1))) func workOnAConnectionClosedAsItWasHandedBackEndsEitherWay() async throws {
-        try await TestDatabase.with { database in
+    @Test func workOnAConnectionClosedAsItWasHandedBackEndsEitherWay() async throws {
+        try await TestDatabase.with(within: .seconds(60)) { database in
             try await Database.withPool(database.appURL, connectionsMax: 1, logger: TestDatabase.logger) { app in
                 for _ in 1...20 {
                     try await app.client.withConnection { connection in

@@ -12,7 +12,10 @@ final class CutAtCommitProxy: @unchecked Sendable {
     let port: Int
     private let process = Process()
 
-    init(upstream: DatabaseURL, cuts: Int, holding: Bool = false, anyCommit: Bool = false) throws {
+    /// Starts the proxy and waits for the port it listens on, which it prints first. The wait is on a thread of its
+    /// own, not one of Swift's cooperative pool: with two cores the pool has two threads, and a test that blocked one
+    /// left every other test less to run on (Tests/EcoFundTesting/Subprocess.swift).
+    init(upstream: DatabaseURL, cuts: Int, holding: Bool = false, anyCommit: Bool = false) async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -25,11 +28,17 @@ final class CutAtCommitProxy: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
+        let reading = output.fileHandleForReading
+        let line = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let chunk = reading.availableData
+                    guard !chunk.isEmpty else { break }
+                    line.append(chunk)
+                }
+                continuation.resume(returning: line)
+            }
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
@@ -41,10 +50,11 @@ final class CutAtCommitProxy: @unchecked Sendable {
 
     /// Ends the proxy with SIGKILL: a child of this process may start with SIGTERM blocked (the mask of the thread
     /// that spawned it), and a proxy left running holds the test run's output open, so that the run never ends.
+    /// The proxy is reaped on a thread of its own, for the reason given at ``init(upstream:cuts:holding:anyCommit:)``.
     func stop() {
         #if canImport(Glibc)
             _ = Glibc.kill(process.processIdentifier, SIGKILL)
         #endif
-        process.waitUntilExit()
+        Thread.detachNewThread { [self] in process.waitUntilExit() }
     }
 }

@@ -10,13 +10,13 @@ import Testing
 /// The time limit of reads, transactions and sealer rounds (``Database/workTimeLimit``), against a real PostgreSQL:
 /// a connection whose answer never comes is closed at the limit, the caller gets 503, and its pool slot is free for
 /// the next. Each test has a pool of one connection, so that a slot held for ever would hang the next step, which the
-/// test's own time limit turns into a failure.
+/// bound (`TestDatabase.with(within:)`) turns into a failure.
 @Suite struct WorkTimeLimitTests {
     /// A transaction whose COMMIT is passed to PostgreSQL and whose answer is then lost, the connection left open (a
     /// peer gone without a word): no PostgreSQL timeout ends that wait. The limit does; the next read gets the
     /// pool's one connection.
-    @Test(.timeLimit(.minutes(1))) func aTransactionWhoseAnswerNeverComesIsAnswered503AtTheLimit() async throws {
-        try await TestDatabase.with { (database: TestDatabase) async throws in
+    @Test func aTransactionWhoseAnswerNeverComesIsAnswered503AtTheLimit() async throws {
+        try await TestDatabase.with(within: .seconds(60)) { (database: TestDatabase) async throws in
             try await Self.withFirstCommitLost(database) { app in
                 try await Self.expectCutAtTheLimit(of: app) {
                     try await app.transaction { connection in
@@ -29,8 +29,8 @@ import Testing
 
     /// A read that runs past its limit on a live connection is cut there, not at the statement timeout, and its
     /// connection is closed rather than handed back busy.
-    @Test(.timeLimit(.minutes(1))) func aReadPastTheLimitIsAnswered503AndThePoolGoesOn() async throws {
-        try await TestDatabase.with { (database: TestDatabase) async throws in
+    @Test func aReadPastTheLimitIsAnswered503AndThePoolGoesOn() async throws {
+        try await TestDatabase.with(within: .seconds(60)) { (database: TestDatabase) async throws in
             try await Database.withPool(database.appURL, connectionsMax: 1, logger: TestDatabase.logger) { pool in
                 let app = Database(client: pool.client, logger: pool.logger, workTimeLimit: .seconds(1))
                 try await Self.expectCutAtTheLimit(of: app, before: .seconds(8)) {
@@ -45,8 +45,8 @@ import Testing
     /// A sealer round whose COMMIT's answer is lost (it did commit) is given up at the limit, and the sealer goes on:
     /// what was written before and after is sealed, each event once. Without the limit the round waited for ever and
     /// this server sealed nothing more.
-    @Test(.timeLimit(.minutes(2))) func aSealerRoundWhoseAnswerNeverComesIsGivenUpAndSealingGoesOn() async throws {
-        try await TestDatabase.with { (database: TestDatabase) async throws in
+    @Test func aSealerRoundWhoseAnswerNeverComesIsGivenUpAndSealingGoesOn() async throws {
+        try await TestDatabase.with(within: .seconds(120)) { (database: TestDatabase) async throws in
             let admin = try await database.principal(.admin)
             try await Self.contribute("BEFORE-SILENCE", by: admin, in: database)
             try await Self.withFirstCommitLost(database) { app in
@@ -68,7 +68,7 @@ import Testing
     static func withFirstCommitLost(
         _ database: TestDatabase, _ body: @Sendable (Database) async throws -> Void
     ) async throws {
-        let proxy = try CutAtCommitProxy(upstream: database.appURL, cuts: 1, holding: true, anyCommit: true)
+        let proxy = try await CutAtCommitProxy(upstream: database.appURL, cuts: 1, holding: true, anyCommit: true)
         defer { proxy.stop() }
         try await Database.withPool(
             database.appURL.with(port: proxy.port), connectionsMax: 1, logger: TestDatabase.logger
