@@ -52,6 +52,8 @@ import Testing
             #expect(replies.map(\.status) == Array(repeating: 201, count: count))
             #expect(try await Self.metric("ecofund_commit_rewritten", of: api) == 0)
             #expect(try await Self.metric("ecofund_commit_batch_writes_max", of: api) == count)
+            // Contributions one behind another, from an account seen open: all six in one call (Schema/019).
+            #expect(try await Self.metric("ecofund_commit_written_together", of: api) == count)
 
             let together =
                 "contributions c JOIN journal_entries j ON j.id = c.entry_id WHERE c.reference LIKE 'TOGETHER-%'"

@@ -72,6 +72,80 @@ import Testing
         }
     }
 
+    /// Contributions queued one behind another are written in one call (`record_contributions`), each still its own
+    /// item with its own event. When the schema refuses one of them (here a rule the owner adds, since the code
+    /// refuses everything the schema does before it gets there), the call fails whole and the batch is written again
+    /// a savepoint per write: that one is answered with its refusal, the others are written, once each.
+    @Test func contributionsOfABatchAreWrittenInOneCallAndOneTheSchemaRefusesFailsAlone() async throws {
+        try await TestDatabase.with { (database: TestDatabase) async throws in
+            let admin = try await database.principal(.admin)
+            try await database.withOwner { (owner: Database) async throws in
+                try await owner.transaction { connection in
+                    try await connection.run(
+                        """
+                        CREATE FUNCTION refuse_a_reference() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation';
+                        END
+                        $$
+                        """, logger: owner.logger)
+                    try await connection.run(
+                        """
+                        CREATE TRIGGER refuse_a_reference BEFORE INSERT ON contributions FOR EACH ROW
+                            WHEN (NEW.reference = 'REFUSED') EXECUTE FUNCTION refuse_a_reference()
+                        """, logger: owner.logger)
+                }
+            }
+            try await database.withApp { (app: Database) async throws in
+                let ledger = LedgerService(database: app)
+                let references = ["ONE-CALL-1", "ONE-CALL-2", "ONE-CALL-3", "ONE-CALL-4"]
+                let together = try await database.withOwner { (owner: Database) async throws in
+                    try await Self.inOneBatch(database, owner: owner, app: app, count: references.count) { index in
+                        try await ledger.recordContribution(
+                            try Self.contribution("beijing", references[index], amount: "\(index + 1).00"), by: admin,
+                            idempotencyKey: try IdempotencyKey("one-call-\(index)")
+                        ).value.id
+                    }
+                }
+                #expect(together.allSatisfy { (try? $0.get()) != nil })
+                #expect(app.commits.figures.now.together == references.count)
+                #expect(app.commits.figures.now.rewritten == 0)
+
+                let mixed = ["MIXED-1", "MIXED-2", "REFUSED", "MIXED-4"]
+                let outcomes = try await database.withOwner { (owner: Database) async throws in
+                    try await Self.inOneBatch(database, owner: owner, app: app, count: mixed.count) { index in
+                        try await ledger.recordContribution(
+                            try Self.contribution("beijing", mixed[index]), by: admin,
+                            idempotencyKey: try IdempotencyKey("mixed-\(index)")
+                        ).value.id
+                    }
+                }
+                #expect(outcomes.map { (try? $0.get()) != nil } == [true, true, false, true])
+                if case .failure(let error as PSQLError) = outcomes[2] {
+                    #expect(error.sqlState == "23514")
+                } else {
+                    Issue.record("the refused contribution was answered \(outcomes[2])")
+                }
+                #expect(app.commits.figures.now.rewritten == 1)
+                #expect(app.commits.figures.now.together == references.count)
+
+                let written =
+                    "contributions c JOIN journal_entries j ON j.id = c.entry_id WHERE c.reference <> 'BLOCKER'"
+                #expect(try await database.count(written) == 7)
+                #expect(try await database.count("contributions WHERE reference = 'REFUSED'") == 0)
+                #expect(try await database.count("idempotency_keys WHERE key = 'mixed-2'") == 0)
+                let withoutItsOwnEvent = """
+                    \(written)
+                       AND (SELECT count(*) FROM audit_events e
+                             WHERE e.tx_id = j.tx_id AND e.item = j.item AND (e.payload->>'entryID')::bigint = j.id
+                               AND (e.payload->>'id')::uuid = c.id) <> 1
+                    """
+                #expect(try await database.count(withoutItsOwnEvent) == 0)
+                #expect(try await ledger.mismatchedBalances().isEmpty)
+            }
+        }
+    }
+
     /// A connection that goes silent at the batch's COMMIT (the answer never comes, and the connection is not
     /// closed either, as when the database's machine is lost): PostgreSQL's statement timeout cannot end that wait.
     /// The batch's time limit does: its connection is closed, its writes are answered 503, the flusher goes on with

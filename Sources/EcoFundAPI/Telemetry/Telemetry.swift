@@ -91,6 +91,10 @@ public final class Telemetry: Sendable {
             "ecofund_commit_rewritten",
             "Batches rolled back because one of their writes failed, and written again with a savepoint per write."
         ).set(Int64(counts.rewritten))
+        gauge(
+            "ecofund_commit_written_together",
+            "Writes committed that were written in one call with the contributions beside them."
+        ).set(Int64(counts.together))
         var lower = 1
         for (bound, count) in zip(CommitFigures.bucketBounds, counts.bySize) {
             registry.makeGauge(

@@ -52,12 +52,9 @@ enum Idempotency {
             }
         if claimed {
             let value = try await work()
-            let body = String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
-            if let batch {
-                batch.store(body, of: claim)
-            } else {
-                try await IdempotencyRepository.storeResponse(body, of: claim, on: connection, logger: logger)
-            }
+            if let batch { return try answer(value, under: claim, in: batch) }
+            try await IdempotencyRepository.storeResponse(
+                responseBody(value), of: claim, on: connection, logger: logger)
             return Keyed(value: value, replayed: false)
         }
         let key = claim.key
@@ -72,6 +69,21 @@ enum Idempotency {
         }
         guard let body = first.responseBody else { throw unfinished }
         return Keyed(value: try JSONCoding.decoder.decode(Value.self, from: Data(body.utf8)), replayed: true)
+    }
+}
+
+extension Idempotency {
+    /// The result of a write done under a claim its batch made (or under no key): its response is stored with the
+    /// batch's, after the batch's last write.
+    static func answer<Value: Codable & Sendable>(
+        _ value: Value, under claim: IdempotencyRepository.Claim?, in batch: BatchedKeys
+    ) throws -> Keyed<Value> {
+        if let claim { batch.store(try responseBody(value), of: claim) }
+        return Keyed(value: value, replayed: false)
+    }
+
+    private static func responseBody(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
     }
 }
 

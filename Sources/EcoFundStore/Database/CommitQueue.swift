@@ -1,3 +1,4 @@
+import EcoFundCore
 import Logging
 import PostgresNIO
 import Synchronization
@@ -59,12 +60,13 @@ public final class CommitQueue: Sendable {
     ///   `.unavailable` when the queue is full or the batch's `COMMIT` failed (send the write again with the same
     ///   `Idempotency-Key`).
     func submit<Value: Sendable>(
-        moving accounts: [String], bytes: Int, claim: IdempotencyRepository.Claim?, on database: Database,
-        _ work: @Sendable @escaping (PostgresConnection) async throws -> Value
+        moving accounts: [String], bytes: Int, claim: IdempotencyRepository.Claim?, together: Together<Value>?,
+        on database: Database, _ work: @Sendable @escaping (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             let write = PendingWrite(
-                accounts: accounts, bytes: bytes, claim: claim, work: work, continuation: continuation)
+                accounts: accounts, bytes: bytes, claim: claim, together: together, work: work,
+                continuation: continuation)
             let start: Bool? = state.withLock { state in
                 guard state.waiting.count < limits.queueLengthMax else { return nil }
                 state.waiting.append(write)
@@ -141,6 +143,14 @@ enum WriteOutcome {
     }
 }
 
+/// A write the flusher may write in one call with the like writes beside it (contributions: `record_contributions`,
+/// Schema/019), instead of by its own `work`; and how its result is made from what that call recorded.
+struct Together<Value: Sendable>: Sendable {
+    let contribution: NewContribution
+    /// The write's result from its contribution as recorded, its response kept with the batch's keys.
+    let answer: @Sendable (Contribution, BatchedKeys) throws -> Value
+}
+
 /// A write waiting in the queue, whatever its result's type.
 protocol QueuedWrite: Sendable {
     /// The balance rows it moves, locked for its batch in account-code order.
@@ -148,8 +158,12 @@ protocol QueuedWrite: Sendable {
     var bytes: Int { get }
     /// Its `Idempotency-Key`'s claim, if it has a key.
     var claim: IdempotencyRepository.Claim? { get }
+    /// The contribution it writes, when the flusher may write it with others in one call.
+    var contribution: NewContribution? { get }
     /// Does the write on the batch's connection and keeps its result for ``succeed()``.
     func run(on connection: PostgresConnection) async throws
+    /// Keeps the result of a write that the flusher wrote with others (its ``contribution``, as recorded).
+    func keep(_ recorded: Contribution, keys: BatchedKeys) throws
     /// Counts one more attempt and returns how many there have been.
     func attempted() -> Int
     func succeed()
@@ -160,6 +174,7 @@ final class PendingWrite<Value: Sendable>: QueuedWrite {
     let accounts: [String]
     let bytes: Int
     let claim: IdempotencyRepository.Claim?
+    private let together: Together<Value>?
     private let work: @Sendable (PostgresConnection) async throws -> Value
     private struct State {
         var value: Value?
@@ -169,19 +184,28 @@ final class PendingWrite<Value: Sendable>: QueuedWrite {
     private let state: Mutex<State>
 
     init(
-        accounts: [String], bytes: Int, claim: IdempotencyRepository.Claim?,
+        accounts: [String], bytes: Int, claim: IdempotencyRepository.Claim?, together: Together<Value>?,
         work: @Sendable @escaping (PostgresConnection) async throws -> Value,
         continuation: CheckedContinuation<Value, any Error>
     ) {
         self.accounts = accounts
         self.bytes = bytes
         self.claim = claim
+        self.together = together
         self.work = work
         self.state = Mutex(State(continuation: continuation))
     }
 
+    var contribution: NewContribution? { together?.contribution }
+
     func run(on connection: PostgresConnection) async throws {
         let value = try await work(connection)
+        state.withLock { $0.value = value }
+    }
+
+    func keep(_ recorded: Contribution, keys: BatchedKeys) throws {
+        guard let together else { preconditionFailure("a write that is not written together was kept as such") }
+        let value = try together.answer(recorded, keys)
         state.withLock { $0.value = value }
     }
 
@@ -225,6 +249,9 @@ public final class CommitFigures: Sendable {
         public var retried = 0
         /// Batches rolled back because one of their writes failed, and written again with a savepoint per write.
         public var rewritten = 0
+        /// Writes committed that the flusher wrote in one call with the contributions beside them
+        /// (`record_contributions`), rather than each by its own statements.
+        public var together = 0
         /// Batches by size, one count per bucket of ``CommitFigures/bucketBounds``.
         public var bySize = CommitFigures.bucketBounds.map { _ in 0 }
     }
@@ -245,4 +272,5 @@ public final class CommitFigures: Sendable {
     func recordRefusal() { counts.withLock { $0.refused += 1 } }
     func recordRetry() { counts.withLock { $0.retried += 1 } }
     func recordRewrite() { counts.withLock { $0.rewritten += 1 } }
+    func recordTogether(_ writes: Int) { counts.withLock { $0.together += writes } }
 }

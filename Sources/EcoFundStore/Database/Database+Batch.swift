@@ -24,11 +24,40 @@ extension Database {
         moving accounts: [AccountCode], request: some Encodable, key: IdempotencyKey?, operation: String,
         by principal: Principal, _ body: @Sendable @escaping (PostgresConnection) async throws -> Value
     ) async throws -> Keyed<Value> {
+        try await enqueue(
+            moving: accounts, request: request, key: key, operation: operation, by: principal, together: { _ in nil },
+            body)
+    }
+
+    /// A contribution, as ``batched(moving:request:key:operation:by:_:)`` with its request and principal; and, when
+    /// contributions from open accounts wait beside it, the flusher writes them all in one call instead of running
+    /// each `body` (``ContributionRepository`` `record`). `body` is how it is written alone, in a savepoint of its
+    /// own, or from an account not yet seen open.
+    func batched(
+        _ contribution: NewContribution, moving accounts: [AccountCode], key: IdempotencyKey?, operation: String,
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Contribution
+    ) async throws -> Keyed<Contribution> {
+        try await enqueue(
+            moving: accounts, request: contribution.request, key: key, operation: operation,
+            by: contribution.principal,
+            together: { claim in
+                Together(contribution: contribution) { recorded, keys in
+                    try Idempotency.answer(recorded, under: claim, in: keys)
+                }
+            }, body)
+    }
+
+    private func enqueue<Value: Codable & Sendable>(
+        moving accounts: [AccountCode], request: some Encodable, key: IdempotencyKey?, operation: String,
+        by principal: Principal, together: (IdempotencyRepository.Claim?) -> Together<Keyed<Value>>?,
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Value
+    ) async throws -> Keyed<Value> {
         let encoded = try JSONCoding.encoder.encode(request)
         let claim = key.map { Idempotency.claim($0, operation: operation, request: encoded, principal: principal) }
         let logger = self.logger
         return try await commits.submit(
-            moving: accounts.map(\.description), bytes: encoded.count, claim: claim, on: self
+            moving: accounts.map(\.description), bytes: encoded.count, claim: claim, together: together(claim),
+            on: self
         ) { connection in
             try await Idempotency.run(claim, on: connection, logger: logger) { try await body(connection) }
         }
@@ -93,15 +122,13 @@ extension Database {
         _ writes: [any QueuedWrite], locking accounts: [String], on connection: PostgresConnection
     ) async throws -> [WriteOutcome]? {
         try await begin(locking: accounts, on: connection)
+        let inOneCall: Int
         do {
             let keys = BatchedKeys(
                 claimed: try await IdempotencyRepository.claimAll(
                     writes.compactMap(\.claim), on: connection, logger: logger))
-            try await BatchedKeys.$current.withValue(keys) {
-                for write in writes {
-                    try await write.run(on: connection)
-                    try await endItem(on: connection)
-                }
+            inOneCall = try await BatchedKeys.$current.withValue(keys) {
+                try await write(writes, keys: keys, on: connection)
             }
             try await IdempotencyRepository.storeResponses(keys.responses, on: connection, logger: logger)
         } catch {
@@ -111,7 +138,47 @@ extension Database {
             return nil
         }
         try await connection.query("COMMIT", logger: logger)
+        commits.figures.recordTogether(inOneCall)
         return writes.map { _ in .done }
+    }
+
+    /// Writes `writes` in order, each an item of its own: the contributions ``writtenTogether(_:keys:)`` finds in
+    /// one call, every other write by its own `body`. Returns how many were written in one call.
+    private func write(_ writes: [any QueuedWrite], keys: BatchedKeys, on connection: PostgresConnection)
+        async throws -> Int
+    {
+        var inOneCall = 0
+        var next = writes[...]
+        while let write = next.first {
+            let together = writtenTogether(next, keys: keys)
+            if together.isEmpty {
+                try await write.run(on: connection)
+                next.removeFirst()
+            } else {
+                let recorded = try await ContributionRepository.record(
+                    together.compactMap(\.contribution), on: connection, logger: logger)
+                for (write, contribution) in zip(together, recorded) { try write.keep(contribution, keys: keys) }
+                next.removeFirst(together.count)
+                inOneCall += together.count
+            }
+            try await endItem(on: connection)
+        }
+        return inOneCall
+    }
+
+    /// The first writes of `writes` that can be written in one call: contributions from accounts this server has seen
+    /// open (so that `body`'s check of the contributor has nothing to ask), each under no key or one this batch has
+    /// claimed for it (taken here). The first write that is not such ends them, and runs its own `body`: a key not
+    /// claimed is a replay or a conflict, which ``Idempotency`` sorts out.
+    private func writtenTogether(_ writes: ArraySlice<any QueuedWrite>, keys: BatchedKeys) -> [any QueuedWrite] {
+        var together: [any QueuedWrite] = []
+        for write in writes {
+            guard let contribution = write.contribution, openAccounts.isKnownOpen(contribution.contributorAccount),
+                write.claim.map(keys.take) ?? true
+            else { break }
+            together.append(write)
+        }
+        return together
     }
 
     /// Opens the batch's transaction and locks the balance rows it moves, in account-code order.

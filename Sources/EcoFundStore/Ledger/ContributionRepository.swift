@@ -19,53 +19,54 @@ enum ContributionRepository {
                c.recorded_at, r.entry_id, r.reason, ru.subject, r.reversed_at
         """ + withPeopleAndReversal
 
-    /// Inserts the row and its audit event, in one statement, and returns the contribution as recorded, without
+    /// Writes `contributions` with `record_contributions` (Schema/019): each its entry with its lines, its audit event
+    /// and its row, each an item of its own (the items between them ended there; the last one's end is the caller's,
+    /// as for any write of a batch). One round trip for all of them. Returns each as recorded, in order, without
     /// reading it back.
-    static func insert(
-        id: UUID, _ request: ContributionRequest, entryID: Int64, by principal: Principal,
-        recording event: AuditRepository.Event, on connection: PostgresConnection, logger: Logger
-    ) async throws -> Contribution {
-        let inserted = InsertContribution(
-            id: id, request: request, entryID: entryID, recordedBy: principal.userID, event: event)
-        guard let recordedAt = try await connection.execute(hot: inserted, logger: logger).first else {
-            preconditionFailure("INSERT … RETURNING returned no row")
+    static func record(_ contributions: [NewContribution], on connection: PostgresConnection, logger: Logger)
+        async throws -> [Contribution]
+    {
+        let recorded = try await connection.execute(
+            hot: RecordContributions(contributions: contributions), logger: logger)
+        guard recorded.count == contributions.count else {
+            preconditionFailure("record_contributions returned \(recorded.count) rows for \(contributions.count)")
         }
-        return Contribution(
-            id: id, contributor: request.contributor, amount: request.amount, valueDate: request.valueDate,
-            reference: request.reference, memo: request.memo, entryID: entryID, recordedBy: principal.subject,
-            recordedAt: recordedAt, reversal: nil)
+        return zip(contributions, recorded).map { $0.recorded(entryID: $1.entryID, at: $1.recordedAt) }
     }
 
-    private struct InsertContribution: HotStatement {
+    private struct RecordContributions: HotStatement {
         static let sql = """
-            WITH event AS (INSERT INTO audit_events (type, actor, payload) VALUES ($9, $10, $11::jsonb))
-            INSERT INTO contributions (id, contributor, amount_fen, value_date, reference, memo, entry_id, recorded_by)
-            VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8)
-            RETURNING recorded_at
+            SELECT entry_id, recorded_at
+              FROM record_contributions($1::uuid[], $2::text[], $3::bigint[], $4::date[], $5::text[], $6::text[],
+                                        $7::uuid[], $8::text[], $9::text[], $10::jsonb[],
+                                        $11::integer[], $12::text[], $13::text[], $14::bigint[])
             """
-        let id: UUID
-        let request: ContributionRequest
-        let entryID: Int64
-        let recordedBy: UUID
-        let event: AuditRepository.Event
+        let contributions: [NewContribution]
 
         func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 11)
-            bindings.append(id)
-            bindings.append(request.contributor)
-            bindings.append(request.amount.fen)
-            bindings.append(request.valueDate.description)
-            bindings.append(request.reference)
-            bindings.append(request.memo)
-            bindings.append(entryID)
-            bindings.append(recordedBy)
-            bindings.append(event.type)
-            bindings.append(event.actor)
-            bindings.append(event.json)
+            var bindings = PostgresBindings(capacity: 14)
+            bindings.append(contributions.map(\.id))
+            bindings.append(contributions.map(\.request.contributor))
+            bindings.append(contributions.map(\.request.amount.fen))
+            bindings.append(contributions.map(\.request.valueDate.description))
+            bindings.append(contributions.map(\.request.reference))
+            bindings.append(contributions.map(\.request.memo))
+            bindings.append(contributions.map(\.principal.userID))
+            bindings.append(contributions.map(\.principal.subject))
+            bindings.append(contributions.map(\.entry.memo))
+            bindings.append(contributions.map(\.eventJSON))
+            bindings.append(contributions.map(\.entry.lines.count))
+            let lines = contributions.flatMap(\.entry.lines)
+            bindings.append(lines.map(\.account.description))
+            bindings.append(lines.map(\.side.rawValue))
+            bindings.append(lines.map(\.amount.fen))
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Date { try row.decode(Date.self) }
+        func decodeRow(_ row: PostgresRow) throws -> (entryID: Int64, recordedAt: Date) {
+            let (entryID, recordedAt) = try row.decode((Int64, Date).self)
+            return (entryID, recordedAt)
+        }
     }
 
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Contribution? {

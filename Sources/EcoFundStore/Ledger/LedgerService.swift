@@ -25,23 +25,13 @@ public struct LedgerService: Sendable {
     ) async throws -> Keyed<Contribution> {
         try principal.authorize(.recordContributions)
         try principal.requireActsFor(request.contributor, to: "record a contribution", at: "/contributor")
-        let moves = [AccountCode.fundCash, .contributions(request.contributor)]
+        let contribution = try NewContribution(request, by: principal)
         return try await database.batched(
-            moving: moves, request: request, key: idempotencyKey, operation: "recordContribution", by: principal
+            contribution, moving: [.fundCash, contribution.contributorAccount], key: idempotencyKey,
+            operation: "recordContribution"
         ) { connection in
             try await Self.requireContributor(request.contributor, in: database, on: connection, logger: logger)
-            let entry = JournalEntry.contribution(
-                from: request.contributor, amount: request.amount, valueDate: request.valueDate,
-                memo: "contribution \(request.reference)")
-            let entryID = try await JournalRepository.insert(
-                entry, recordedBy: principal.subject, on: connection, logger: logger)
-            let id = UUID()
-            let event = try AuditRepository.Event(
-                "contribution.recorded", actor: principal.subject,
-                payload: ContributionEvent(id: id, entryID: entryID, request: request))
-            return try await ContributionRepository.insert(
-                id: id, request, entryID: entryID, by: principal, recording: event, on: connection,
-                logger: logger)
+            return try await ContributionRepository.record([contribution], on: connection, logger: logger)[0]
         }
     }
 
@@ -191,25 +181,6 @@ public struct LedgerService: Sendable {
                 + JournalRepository.mismatchedMovements(on: connection, logger: logger)
                 + ContributionRepository.mismatchedYearTotals(on: connection, logger: logger)
         }
-    }
-}
-
-struct ContributionEvent: Encodable, Sendable {
-    let id: UUID
-    let entryID: Int64
-    let contributor: String
-    let amount: String
-    let currency = Money.currency
-    let valueDate: String
-    let reference: String
-
-    init(id: UUID, entryID: Int64, request: ContributionRequest) {
-        self.id = id
-        self.entryID = entryID
-        self.contributor = request.contributor
-        self.amount = request.amount.decimalString
-        self.valueDate = request.valueDate.description
-        self.reference = request.reference
     }
 }
 

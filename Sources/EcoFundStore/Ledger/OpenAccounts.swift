@@ -14,10 +14,16 @@ public final class OpenAccounts: Sendable {
 
     public init() {}
 
+    /// True when this server has seen `account` open; false says only that it has not, without asking.
+    func isKnownOpen(_ account: AccountCode) -> Bool {
+        let code = account.description
+        return seen.withLock { $0.contains(code) }
+    }
+
     /// True when `account` is open, from memory or from `account_balances` (the row every open account has).
     func contains(_ account: AccountCode, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        if isKnownOpen(account) { return true }
         let code = account.description
-        if seen.withLock({ $0.contains(code) }) { return true }
         guard try await JournalRepository.currentBalances([account], on: connection, logger: logger)[code] != nil
         else { return false }
         seen.withLock { _ = $0.insert(code) }
