@@ -3,8 +3,8 @@
 #
 # One durable PostgreSQL (fsync and synchronous_commit on, as the service runs), then at 1, 8, 32 and 128 clients,
 # each for $seconds: pgbench running plain-transfer.sql (a plain hand-written double entry, one transaction per
-# transfer, on tables of its own) and contribution.sql (the service's SQL for one contribution alone in its batch, raw, one transaction
-# each), wrk POSTing contributions to the service (through its commit queue), and wrk GETting a balance and the trial
+# transfer, on tables of its own) and contribution.sql (the service's SQL for one contribution alone in its batch,
+# raw, one transaction each), wrk POSTing contributions to the service (through its commit queue), and wrk GETting a balance and the trial
 # balance. /metrics is scraped around each POST load for the batch sizes; the server's RSS after each. With
 # BENCH_BEFORE (a binary built before the commit queue), a 1-client POST load alternates between it and this build,
 # three rounds each, on the same PostgreSQL. Afterwards every acknowledged contribution must be in the database, with the right sum, and every
